@@ -1,0 +1,1 @@
+"""The ``sciad`` command line (installed as the subpackage ``sciad.cli``)."""

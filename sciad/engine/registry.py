@@ -1,0 +1,197 @@
+"""The rule table: how NumPy functions and ufuncs map to differentiable primitives.
+
+Rule modules in :mod:`sciad.engine.rules` fill these tables with the helpers below, one line (or
+one small function) per primitive, so that each module reads like a table of derivatives:
+
+    elementwise(np.sin, lambda ans, x: np.cos(x))            # d sin(x)/dx
+    elementwise(np.multiply, lambda ans, x, y: y, lambda ans, x, y: x)
+    defvjp(np.sum, _sum_vjp)                                # g, ans, x, axis=None, ... -> dx
+
+Rules are written with NumPy calls, so the engine can differentiate them again (higher order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NotDifferentiableError
+from .graph import Parts, Primitive, apply, apply_multi
+
+__all__ = [
+    "UFUNC_RULES", "FUNCTION_RULES", "NONDIFFERENTIABLE", "elementwise", "defvjp",
+    "defvjp_argnum", "defvjp_multi", "Parts", "variadic", "nondifferentiable", "unbroadcast", "shape_of", "dtype_of",
+    "function_name", "supported_functions",
+]
+
+UFUNC_RULES: dict = {}       # ufunc -> Primitive
+FUNCTION_RULES: dict = {}    # numpy function -> handler(args, kwargs)
+NONDIFFERENTIABLE: set = set()  # functions and ufuncs whose outputs carry no derivative
+
+
+def function_name(func) -> str:
+    """``numpy.sin``, ``scipy.special.ndtr``, ``numpy.linalg.solve`` ..."""
+    module = getattr(func, "__module__", None) or ""
+    name = getattr(func, "__name__", repr(func))
+    if isinstance(func, np.ufunc):
+        module = "scipy.special" if name in _scipy_special_names() else "numpy"
+    elif module.startswith("numpy"):
+        module = "numpy" + module[len("numpy"):].replace("._core", "").replace(".core", "")
+        for private in (".fromnumeric", ".numeric", ".multiarray", ".shape_base", ".function_base",
+                        "._linalg", ".linalg.linalg", "._pocketfft", ".lib._function_base_impl",
+                        ".lib._shape_base_impl", ".lib._twodim_base_impl", ".lib._nanfunctions_impl",
+                        ".einsumfunc", ".lib._arraypad_impl", ".lib._index_tricks_impl"):
+            module = module.replace(private, "")
+        if module.startswith("numpy.linalg") or module.startswith("numpy.fft"):
+            module = module.split("._")[0]
+    return f"{module}.{name}" if module else name
+
+
+_special_names = None
+
+
+def _scipy_special_names():
+    global _special_names
+    if _special_names is None:
+        import scipy.special as sc
+        _special_names = {n for n in dir(sc) if isinstance(getattr(sc, n), np.ufunc)
+                          and not hasattr(np, n)}
+    return _special_names
+
+
+def shape_of(x) -> tuple:
+    shape = getattr(x, "shape", None)
+    return () if shape is None else shape
+
+
+def dtype_of(x):
+    dtype = getattr(x, "dtype", None)
+    return np.result_type(x) if dtype is None else dtype
+
+
+def unbroadcast(g, shape, dtype=None):
+    """Sum ``g`` down to ``shape`` (undo NumPy broadcasting) and drop an imaginary part that
+    a real argument cannot receive."""
+    if dtype is not None and dtype.kind != "c" and dtype_of(g).kind == "c":
+        g = np.real(g)
+    gshape = shape_of(g)
+    if gshape == shape:
+        return _match_precision(g, dtype)
+    extra = len(gshape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes)
+    return _match_precision(np.reshape(g, shape), dtype)
+
+
+def _match_precision(g, dtype):
+    # float32 arguments get float32 cotangents, even where a rule's constants are float64
+    if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
+        gdtype = dtype_of(g)
+        if gdtype != dtype and gdtype.kind == "f":
+            return g.astype(dtype)
+    return g
+
+
+def _is_complex(x) -> bool:
+    return dtype_of(x).kind == "c"
+
+
+def elementwise(ufunc, *derivatives, name=None):
+    """Register a ufunc by its partial derivatives ``d(ans, *args) -> df/dargs[i]``.
+
+    A derivative may be a number (1.0 or -1.0 pass the cotangent straight through) or None
+    (the argument gets no derivative). The cotangent is ``g * conj(d)`` summed over broadcast
+    axes, so complex arguments follow the convention dL/dRe + i dL/dIm.
+    """
+
+    def vjp(argnum, g, ans, args, kwargs):
+        d = derivatives[argnum]
+        if d is None:
+            raise NotDifferentiableError(
+                f"sciad has no derivative of {prim.name} with respect to argument {argnum}; "
+                "pass that argument as a constant (sciad.stop_gradient)")
+        if type(d) is float:
+            cot = g if d == 1.0 else g * d
+        else:
+            value = d(ans, *args)
+            cot = g * (np.conj(value) if _is_complex(value) else value)
+        x = args[argnum]
+        return unbroadcast(cot, shape_of(x), dtype_of(x))
+
+    prim = Primitive(name or function_name(ufunc), ufunc, vjp)
+    UFUNC_RULES[ufunc] = prim
+    return prim
+
+
+def defvjp(func, *vjps, name=None, fn=None):
+    """Register ``func`` with one rule per positional argument:
+    ``vjps[i](g, ans, *args, **kwargs) -> cotangent of args[i]`` (None: no derivative)."""
+
+    def vjp(argnum, g, ans, args, kwargs):
+        rule = vjps[argnum] if argnum < len(vjps) else None
+        if rule is None:
+            return None
+        return rule(g, ans, *args, **kwargs)
+
+    return defvjp_argnum(func, vjp, name=name, fn=fn)
+
+
+def defvjp_argnum(func, vjp, name=None, fn=None):
+    """Register ``func`` with a single rule ``vjp(argnum, g, ans, args, kwargs)``."""
+    prim = Primitive(name or function_name(func), fn or func, vjp)
+    if isinstance(func, np.ufunc):
+        UFUNC_RULES[func] = prim
+    else:
+        FUNCTION_RULES[func] = lambda args, kwargs: apply(prim, args, kwargs)
+    return prim
+
+
+def defvjp_multi(func, vjp, name=None, fn=None):
+    """Register a function with several outputs (a tuple such as eigh's ``(w, v)``).
+
+    ``vjp(argnum, g, ans, args, kwargs)`` receives ``g`` as :class:`~sciad.engine.graph.Parts`,
+    one cotangent per output, None for outputs that received none."""
+    prim = Primitive(name or function_name(func), fn or func, vjp)
+    FUNCTION_RULES[func] = lambda args, kwargs: apply_multi(prim, args, kwargs)
+    return prim
+
+
+def variadic(func, vjp, keywords=("axis",), name=None):
+    """Register a function whose first argument is a sequence of arrays (``np.stack(arrays)``).
+
+    ``vjp(argnum, g, ans, arrays, **kwargs)`` gives the cotangent of ``arrays[argnum]``; extra
+    positional arguments are passed on as the named ``keywords``.
+    """
+
+    def fn(*arrays, **kwargs):
+        return func(arrays, **kwargs)
+
+    prim = Primitive(name or function_name(func), fn,
+                     lambda argnum, g, ans, args, kwargs: vjp(argnum, g, ans, args, **kwargs))
+
+    def handler(args, kwargs):
+        kwargs = dict(kwargs)
+        for key, value in zip(keywords, args[1:]):
+            kwargs[key] = value
+        return apply(prim, tuple(args[0]), kwargs)
+
+    FUNCTION_RULES[func] = handler
+    return prim
+
+
+def nondifferentiable(*funcs):
+    """Functions whose results carry no derivative (comparisons, argmax, floor, shape ...).
+
+    They run on the raw values and return plain NumPy results: the derivative is zero, which is
+    exact almost everywhere (floor, sign) or meaningless (integers, booleans)."""
+    NONDIFFERENTIABLE.update(funcs)
+
+
+def supported_functions() -> dict:
+    """Names of everything with a rule, by kind, for the docs."""
+    return {
+        "differentiable": sorted({p.name for p in UFUNC_RULES.values()}
+                                 | {function_name(f) for f in FUNCTION_RULES}),
+        "zero derivative": sorted(function_name(f) for f in NONDIFFERENTIABLE),
+    }
