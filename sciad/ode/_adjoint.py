@@ -1,0 +1,151 @@
+"""The adjoint method: the gradient of a loss on the states at times ``t`` by one backward solve.
+
+With ``g_k = dL/dy(t_k)``, the adjoint ``lam`` (a row vector) and the parameter quadrature ``mu``
+obey, backwards in time between observations,
+
+    lam' = -lam df/dy,      mu' = -lam df/dtheta,      lam(t_N) = g_N,  mu(t_N) = 0,
+
+and ``lam`` jumps by ``g_k`` at each observation; then ``dL/dy0 = lam(t_0)`` and
+``dL/dtheta = mu(t_0)``. One evaluation costs one recorded forward pass of ``f`` and one reverse
+pass (:meth:`Rhs.pullback`), whatever the number of parameters, which is why the adjoint wins for
+many parameters (Cao, Li, Petzold & Serban 2003).
+
+The state ``y(t)`` needed on the way back comes from
+
+* ``"interpolate"``: the forward solve's dense output, kept whole (fast, memory ~ steps);
+* ``"checkpoint"``: states stored at checkpoints only; each segment is re-solved forwards with
+  dense output just before its adjoint is integrated over it (memory ~ one segment);
+* ``"backsolve"``: the state integrated backwards with the adjoint from the stored state at each
+  observation. No extra memory, but unstable for dissipative/stiff problems
+  (torchdiffeq issues #100, #184), so only for memory-bound cases.
+
+The backward pass has its own method and tolerances, and the implicit methods get the exact
+adjoint Jacobian ``[[-df/dy^T, 0], [-df/dtheta^T, 0]]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse
+
+from ._integrate import integrate
+from ._rhs import Rhs
+
+__all__ = ["BackwardOptions", "adjoint_gradient"]
+
+_BACKWARD = "the backward (adjoint) pass"
+
+
+@dataclass(frozen=True)
+class BackwardOptions:
+    """How to integrate backwards: method, tolerances and extra solver options."""
+
+    method: str
+    rtol: float
+    atol: float
+    forward_method: str
+    forward_rtol: float
+    forward_atol: float
+    max_step: float = np.inf
+    jac_sparsity: object = None
+
+
+def adjoint_gradient(rhs: Rhs, theta, t, g, options: BackwardOptions, *, mode: str,
+                     dense=None, grid=None, grid_states=None):
+    """``(dL/dy0, dL/dtheta)`` for output cotangents ``g`` (shape ``n_t x n``).
+
+    ``dense`` is the forward ``OdeSolution`` (mode "interpolate"); ``grid``/``grid_states`` are
+    the checkpoint times (a superset of ``t``) and the states there ("checkpoint", "backsolve").
+    """
+    n, p = rhs.n, rhs.n_params
+    if grid is None:
+        grid = np.asarray(t)
+    jumps = _jumps_on_grid(grid, t, g)
+    lam = jumps[-1].copy()
+    mu = np.zeros(p)
+    for k in range(len(grid) - 1, 0, -1):
+        segment = (grid[k], grid[k - 1])
+        if mode == "backsolve":
+            lam, mu = _backsolve_segment(rhs, theta, segment, grid_states[k], lam, mu, options)
+        else:
+            state_at = dense if mode == "interpolate" else _recompute_segment(
+                rhs, theta, segment, grid_states[k - 1], options)
+            lam, mu = _adjoint_segment(rhs, theta, segment, state_at, lam, mu, options)
+        lam = lam + jumps[k - 1]
+    return lam, mu
+
+
+def _jumps_on_grid(grid, t, g):
+    """The cotangents placed on the checkpoint grid (zero where there is no observation)."""
+    jumps = np.zeros((len(grid), g.shape[1]))
+    jumps[np.searchsorted(grid, t)] += g
+    return jumps
+
+
+def _recompute_segment(rhs, theta, segment, y_start, options):
+    """Re-solve one segment forwards from its checkpoint with dense output."""
+    t_end, t_start = segment
+    result = integrate(rhs.numpy_fun(theta), (t_start, t_end), y_start,
+                       method=options.forward_method, rtol=options.forward_rtol,
+                       atol=options.forward_atol, jac=rhs.jac_fun(theta, options.jac_sparsity),
+                       dense_output=True, max_step=options.max_step,
+                       stage="the checkpoint recomputation of the backward pass")
+    return result.sol
+
+
+def _adjoint_segment(rhs: Rhs, theta, segment, state_at, lam, mu, options):
+    n = rhs.n
+
+    def adjoint_rate(t, a):
+        _, lam_fy, lam_fp = rhs.pullback(t, state_at(t), theta, a[:n])
+        return np.concatenate([-lam_fy, -lam_fp])
+
+    def adjoint_jac(t, a):
+        _, f_y, f_p = rhs.linearize(t, state_at(t), theta)
+        return _block_jac(-f_y.T, -f_p.T)
+
+    result = integrate(adjoint_rate, segment, np.concatenate([lam, mu]), method=options.method,
+                       rtol=options.rtol, atol=options.atol, jac=adjoint_jac, stage=_BACKWARD,
+                       max_step=options.max_step)
+    end = result.y[:, -1]
+    return end[:n], end[n:]
+
+
+def _backsolve_segment(rhs: Rhs, theta, segment, y_end, lam, mu, options):
+    n = rhs.n
+
+    def joint_rate(t, a):
+        f, lam_fy, lam_fp = rhs.pullback(t, a[:n], theta, a[n:2 * n])
+        return np.concatenate([f, -lam_fy, -lam_fp])
+
+    def joint_jac(t, a):
+        _, f_y, f_p = rhs.linearize(t, a[:n], theta)
+        # the coupling of lam' to y (second derivatives) is left out of the Newton matrix
+        zeros = np.zeros_like(f_y)
+        upper = np.block([[f_y, zeros], [zeros, -f_y.T]])
+        lower = np.concatenate([np.zeros((rhs.n_params, n)), -f_p.T], axis=1)
+        return _block_jac(upper, lower)
+
+    start = np.concatenate([y_end, lam, mu])
+    result = integrate(joint_rate, segment, start, method=options.method, rtol=options.rtol,
+                       atol=options.atol, jac=joint_jac, stage=_BACKWARD + " (backsolve)",
+                       max_step=options.max_step)
+    end = result.y[:, -1]
+    return end[n:2 * n], end[2 * n:]
+
+
+def _block_jac(square, lower):
+    """``[[square, 0], [lower, 0]]``: the quadrature rows depend on ``lam`` only."""
+    k, p = square.shape[0], lower.shape[0]
+    if k + p <= 200:
+        out = np.zeros((k + p, k + p))
+        out[:k, :k] = square
+        out[k:, :lower.shape[1]] = lower
+        return out
+    if not p:
+        return scipy.sparse.csc_matrix(square)
+    padded_lower = scipy.sparse.hstack([lower, scipy.sparse.csc_matrix((p, k - lower.shape[1]))])
+    return scipy.sparse.bmat([[square, scipy.sparse.csc_matrix((k, p))],
+                              [padded_lower, scipy.sparse.csc_matrix((p, p))]], format="csc")
