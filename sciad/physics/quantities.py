@@ -1,0 +1,157 @@
+"""Quantities derived from one energy function by differentiation: forces, stress, Hessian,
+normal modes, and derivatives with respect to the potential's parameters.
+
+``energy`` is any function ``energy(positions, ...) -> scalar`` written in NumPy: the ones
+:func:`pair_energy` builds, or your own. Only :func:`stress` asks more of it: it must accept a
+``strain`` keyword and deform its displacements with it (``space.displacement(a, b, strain)``
+does that), as the energies from :func:`pair_energy` do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..engine.transforms import grad, hessian as engine_hessian, jacobian, value_and_grad
+from .space import PhysicsError, Space
+
+__all__ = ["forces", "energy_and_forces", "stress", "hessian", "normal_modes", "NormalModes",
+           "parameter_gradient", "forces_parameter_jacobian", "INV_CM_PER_UNIT_FREQUENCY"]
+
+# sqrt(eV / (Angstrom^2 amu)) in cm^-1: frequencies from eV, Angstrom and amu, times this
+_EV = 1.602176634e-19
+_AMU = 1.66053906660e-27
+_ANGSTROM = 1e-10
+_LIGHT_CM_PER_S = 2.99792458e10
+INV_CM_PER_UNIT_FREQUENCY = (np.sqrt(_EV / (_ANGSTROM ** 2 * _AMU))
+                             / (2 * np.pi * _LIGHT_CM_PER_S))
+
+
+def forces(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
+    """Forces ``-dE/d(positions)``, shape ``(N, 3)``; extra arguments go to ``energy``.
+
+    Examples
+    --------
+    >>> energy = sciad.physics.pair_energy(sciad.physics.lennard_jones(), sciad.physics.free())
+    >>> f = sciad.physics.forces(energy, np.array([[0.0, 0, 0], [1.0, 0, 0]]))
+    >>> f[0].tolist()  # 24 epsilon (2 (sigma/r)^13 - (sigma/r)^7) pushes atom 0 away
+    [-24.0, 0.0, 0.0]
+    """
+    return -grad(energy)(positions, *args, **kwargs)
+
+
+def energy_and_forces(energy: Callable, positions, *args, **kwargs):
+    """``(E, forces)`` from one forward and one backward pass."""
+    value, gradient = value_and_grad(energy)(positions, *args, **kwargs)
+    return value, -gradient
+
+
+def stress(energy: Callable, positions, space: Space, **kwargs) -> np.ndarray:
+    """The 3x3 stress tensor ``(1/V) dE/d(strain)`` at zero strain (ASE's sign convention:
+    positive when the system pulls inwards, i.e. under tension).
+
+    The strain derivative deforms positions and cell together by ``(I + eps)`` with symmetric
+    ``eps``; it includes every term of the energy, with no hand-written virial.
+
+    Parameters
+    ----------
+    energy : callable
+        ``energy(positions, strain=eps, **kwargs)``.
+    positions : (N, 3) array
+    space : Space
+        The periodic space (its volume divides the derivative).
+    """
+    volume = space.volume
+
+    def strained_energy(strain):
+        symmetric = 0.5 * (strain + np.swapaxes(strain, 0, 1))
+        return energy(positions, strain=symmetric, **kwargs)
+
+    try:
+        derivative = grad(strained_energy)(np.zeros((3, 3)))
+    except TypeError as exc:
+        if "strain" not in str(exc):
+            raise
+        raise PhysicsError(
+            "stress() needs an energy that accepts strain=: deform displacements with "
+            "space.displacement(a, b, strain) in your energy, or use sciad.physics.pair_energy"
+        ) from exc
+    return derivative / volume
+
+
+def hessian(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
+    """The exact ``(3N, 3N)`` Hessian ``d2E / dx_a dx_b`` (atom-major: x0, y0, z0, x1 ...)."""
+    count = np.shape(positions)[0]
+    matrix = engine_hessian(energy)(positions, *args, **kwargs)
+    return np.reshape(matrix, (3 * count, 3 * count))
+
+
+@dataclass
+class NormalModes:
+    """Harmonic vibrations: ``frequencies[k]`` with displacement pattern ``modes[k]`` (N, 3).
+
+    Frequencies are angular, ``sqrt(eigenvalue)`` of the mass-weighted Hessian in the units
+    of sqrt(energy / (mass length^2)), times ``unit``; imaginary ones (negative eigenvalues,
+    saddle points) are reported as negative numbers. ``modes`` are the mass-weighted
+    eigenvectors (orthonormal), reshaped to (3N, N, 3), sorted by eigenvalue.
+    """
+
+    frequencies: np.ndarray
+    eigenvalues: np.ndarray
+    modes: np.ndarray
+
+    def zero_modes(self, tolerance: float = 1e-6) -> int:
+        """How many eigenvalues are zero within ``tolerance`` times the largest one."""
+        scale = max(np.max(np.abs(self.eigenvalues)), np.finfo(float).tiny)
+        return int(np.sum(np.abs(self.eigenvalues) < tolerance * scale))
+
+    def to_dict(self) -> dict:
+        return {"frequencies": self.frequencies.tolist(), "eigenvalues": self.eigenvalues.tolist(),
+                "modes": self.modes.tolist()}
+
+
+def normal_modes(energy: Callable, positions, masses, *args, unit: float = 1.0,
+                 **kwargs) -> NormalModes:
+    """Normal modes from the exact Hessian.
+
+    Parameters
+    ----------
+    energy : callable
+    positions : (N, 3) array
+        A stationary point (relax first: at a non-stationary point the modes mean little).
+    masses : float or (N,) array
+    unit : float
+        Multiplies the frequencies; ``INV_CM_PER_UNIT_FREQUENCY`` turns eV, Angstrom and amu
+        into wavenumbers (cm^-1).
+
+    Returns
+    -------
+    NormalModes
+        A free molecule has six (linear: five) zero modes, a periodic crystal three.
+    """
+    positions = np.asarray(positions, dtype=np.float64)
+    count = len(positions)
+    masses = np.broadcast_to(np.asarray(masses, dtype=np.float64), (count,))
+    if np.any(masses <= 0):
+        raise PhysicsError("masses must be positive")
+    matrix = hessian(energy, positions, *args, **kwargs)
+    inverse_sqrt_mass = np.repeat(1.0 / np.sqrt(masses), 3)
+    weighted = matrix * inverse_sqrt_mass[:, None] * inverse_sqrt_mass[None, :]
+    eigenvalues, vectors = np.linalg.eigh(0.5 * (weighted + weighted.T))
+    frequencies = np.sign(eigenvalues) * np.sqrt(np.abs(eigenvalues)) * unit
+    return NormalModes(frequencies, eigenvalues, vectors.T.reshape(3 * count, count, 3))
+
+
+def parameter_gradient(energy: Callable, positions, params: dict) -> dict:
+    """``dE/d(params)`` for an energy ``energy(positions, params)`` (same structure as params)."""
+    return grad(energy, argnums=1)(positions, params)
+
+
+def forces_parameter_jacobian(energy: Callable, positions, params: dict) -> dict:
+    """``d(forces)/d(params)``: for every parameter an array of shape ``(N, 3) + param.shape``.
+
+    For force matching, differentiate your loss instead: ``sciad.grad(lambda p: np.sum(
+    (sciad.physics.forces(energy, x, p) - reference) ** 2))(params)`` costs two passes."""
+    return jacobian(lambda p: forces(energy, positions, p))(params)
