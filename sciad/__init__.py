@@ -8,6 +8,7 @@ array([0.84147098, 0.90929743])
 from .engine import Tensor, tensor
 from .engine.check import GradientCheckError, check_grads, numerical_jacobian
 from .engine.control import checkpoint, custom_vjp, no_grad, stop_gradient
+from .engine.rules.cumulative import logsumexp
 from .engine.pytree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .engine.transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .errors import ModelFileError, NotDifferentiableError, SciadError, SolverError
@@ -16,7 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp",
-    "stop_gradient", "no_grad", "custom_vjp", "checkpoint", "check_grads", "numerical_jacobian",
+    "logsumexp", "stop_gradient", "no_grad", "custom_vjp", "checkpoint", "check_grads", "numerical_jacobian",
     "GradientCheckError", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
     "SciadError", "NotDifferentiableError", "ModelFileError", "SolverError", "__version__",
 ]

@@ -19,7 +19,7 @@ from .graph import Parts, Primitive, apply, apply_multi
 
 __all__ = [
     "UFUNC_RULES", "FUNCTION_RULES", "NONDIFFERENTIABLE", "elementwise", "defvjp",
-    "defvjp_argnum", "defvjp_multi", "Parts", "variadic", "nondifferentiable", "unbroadcast", "shape_of", "dtype_of",
+    "defvjp_argnum", "defvjp_multi", "Parts", "variadic", "composite", "nondifferentiable", "unbroadcast", "shape_of", "dtype_of",
     "function_name", "supported_functions",
 ]
 
@@ -178,6 +178,14 @@ def variadic(func, vjp, keywords=("axis",), name=None):
 
     FUNCTION_RULES[func] = handler
     return prim
+
+
+def composite(func, implementation):
+    """Register ``func`` as ``implementation``, NumPy code built from other differentiable
+    functions (``np.hstack`` from ``np.atleast_1d`` and ``np.concatenate``): it needs no rule of
+    its own, and it differentiates to any order through the rules it calls."""
+    FUNCTION_RULES[func] = lambda args, kwargs: implementation(*args, **kwargs)
+    return implementation
 
 
 def nondifferentiable(*funcs):

@@ -9,6 +9,8 @@ accept it and return Tensors. Conversions that would silently drop a derivative
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..errors import NotDifferentiableError
@@ -126,6 +128,7 @@ class Tensor:
         if self._node is None:
             return np.asarray(self._value, dtype=dtype)
         raise NotDifferentiableError(
+            _replacement_hint() +
             "a traced sciad Tensor was converted to a NumPy array (np.asarray, np.array, or "
             "assignment into an ndarray), which would drop its derivative. Use NumPy functions on "
             "the Tensor itself; build arrays with np.stack([...]) or by assigning into "
@@ -372,6 +375,22 @@ for _func in (np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std, np.cumsu
     setattr(Tensor, _func.__name__, _method(_func))
 Tensor.max = _method(np.max)
 Tensor.min = _method(np.min)
+
+
+# Library functions (not ufuncs) that convert their arguments to plain arrays, keyed by
+# "module.function", with a sentence saying what to call instead; rule modules add entries.
+REPLACEMENTS: dict = {}
+
+
+def _replacement_hint() -> str:
+    """The advice for the first known converting function on the call stack, if any."""
+    frame = sys._getframe(1)
+    while frame is not None and REPLACEMENTS:
+        hint = REPLACEMENTS.get(f"{frame.f_globals.get('__name__')}.{frame.f_code.co_name}")
+        if hint is not None:
+            return hint + " "
+        frame = frame.f_back
+    return ""
 
 
 def _as_float(value):

@@ -1,8 +1,28 @@
-"""Reductions: sum, mean and friends. ``axis`` may be None, an int, negative, or a tuple."""
+"""Reductions: sum, mean, prod, max/min, var/std, ptp, average, nansum/nanmean, trapezoid.
+
+Every rule takes ``axis`` as None, an int (negative too) or a tuple, and ``keepdims``; the
+cotangent is broadcast back over the reduced axes by :func:`restore_reduced`.
+
+Conventions where the function has a kink:
+
+* ``max``, ``min``, ``amax``, ``amin`` (and ``ptp``) split the cotangent **evenly among tied
+  entries**: the gradient of ``np.max([1, 3, 3])`` is ``[0, 0.5, 0.5]``. This is the average of
+  the one-sided derivatives, it keeps ``max(x) == max(x, x)``-style identities consistent with
+  ``np.maximum`` (which also splits ties), and it matches JAX. When ``initial`` wins, no entry
+  receives anything.
+* ``std`` has derivative 0 where the standard deviation is 0 (like ``abs`` at 0), not NaN.
+* ``prod`` is exact with zeros in the input (one or several): the derivative with respect to an
+  entry is the product of the others, computed without dividing by the entry.
+
+The cumulative reductions (cumsum, cumprod) and logsumexp live in :mod:`.cumulative`.
+"""
 
 import numpy as np
 
-from ..registry import defvjp, shape_of
+from ..control import stop_gradient
+from ..registry import FUNCTION_RULES, composite, defvjp, dtype_of, shape_of, unbroadcast
+
+_BEFORE = set(FUNCTION_RULES)
 
 
 def normalize_axis(axis, ndim):
@@ -22,15 +42,181 @@ def restore_reduced(g, shape, axis, keepdims=False):
     return np.broadcast_to(g, shape)
 
 
-def _sum_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_):
-    return restore_reduced(g, shape_of(x), axis, keepdims)
+def _reduced_count(shape, axis) -> int:
+    return int(np.prod([shape[a] for a in normalize_axis(axis, len(shape))]))
 
 
-def _mean_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_):
+def _like(cot, x):
+    """The cotangent with x's shape and precision (a ``dtype=`` argument may have widened it)."""
+    return unbroadcast(cot, shape_of(x), dtype_of(x))
+
+
+def _refuse_where(name, where):
+    if where is not None:
+        raise NotImplementedError(
+            f"sciad has no derivative rule for numpy.{name}(..., where=mask); mask the input "
+            f"first instead, e.g. np.{name}(np.where(mask, x, neutral_value))")
+
+
+def _sum_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+             where=None):
+    cot = restore_reduced(g, shape_of(x), axis, keepdims)
+    if where is not None:  # entries left out of the sum get nothing
+        cot = np.where(where, cot, np.zeros((), dtype_of(cot)))
+    return _like(cot, x)
+
+
+def _mean_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     shape = shape_of(x)
-    count = int(np.prod([shape[a] for a in normalize_axis(axis, len(shape))]))
-    return restore_reduced(g, shape, axis, keepdims) / count
+    cot = restore_reduced(g, shape, axis, keepdims)
+    if where is None:
+        return _like(cot / _reduced_count(shape, axis), x)
+    mask = np.broadcast_to(where, shape)
+    count = np.sum(mask, axis=normalize_axis(axis, len(shape)), keepdims=True)
+    return _like(np.where(mask, cot / np.maximum(count, 1), np.zeros((), dtype_of(cot))), x)
+
+
+def _product_of_others(x, axes):
+    """For every entry, the product of the other entries in its reduced group, without division
+    (exact when the group holds zeros): exclusive cumulative products from the left and right."""
+    shape = shape_of(x)
+    moved_to = tuple(range(len(shape) - len(axes), len(shape)))
+    moved = np.moveaxis(x, axes, moved_to)
+    moved_shape = shape_of(moved)
+    flat = np.reshape(moved, moved_shape[:len(shape) - len(axes)] + (-1,))
+    ones = np.ones(shape_of(flat)[:-1] + (1,), dtype_of(x))
+    left = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
+    right = np.flip(np.concatenate(
+        [ones, np.cumprod(np.flip(flat, -1)[..., :-1], axis=-1)], axis=-1), -1)
+    return np.moveaxis(np.reshape(left * right, moved_shape), moved_to, axes)
+
+
+def _prod_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, initial=None,
+              where=None):
+    _refuse_where("prod", where)
+    shape = shape_of(x)
+    cot = restore_reduced(g, shape, axis, keepdims)
+    if np.all(stop_gradient(x) != 0):
+        return _like(cot * restore_reduced(ans, shape, axis, keepdims) / x, x)
+    others = _product_of_others(x, normalize_axis(axis, len(shape)))
+    if initial is not None:
+        others = others * initial
+    return _like(cot * others, x)
+
+
+def _extremum_vjp(name):
+    def vjp(g, ans, x, axis=None, out=None, keepdims=False, initial=None, where=None):
+        _refuse_where(name, where)
+        shape = shape_of(x)
+        value = stop_gradient(x)
+        best = np.broadcast_to(stop_gradient(restore_reduced(ans, shape, axis, keepdims)), shape)
+        hit = (value == best) | (np.isnan(value) & np.isnan(best))  # NaN propagates as the max
+        count = np.sum(hit, axis=normalize_axis(axis, len(shape)), keepdims=True)
+        share = (hit / np.maximum(count, 1)).astype(dtype_of(x), copy=False)
+        return _like(restore_reduced(g, shape, axis, keepdims) * share, x)
+    return vjp
+
+
+def _var_derivative(x, axis, ddof, correction):
+    """d var / dx = 2 (x - mean) / (N - ddof); also right for complex x in sciad's convention."""
+    if correction is not None:
+        ddof = correction
+    shape = shape_of(x)
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return centered * (2.0 / (_reduced_count(shape, axis) - ddof))
+
+
+def _var_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+             mean=None, correction=None):
+    _refuse_where("var", where)
+    cot = restore_reduced(g, shape_of(x), axis, keepdims)
+    return _like(cot * _var_derivative(x, axis, ddof, correction), x)
+
+
+def _std_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+             mean=None, correction=None):
+    _refuse_where("std", where)
+    positive = stop_gradient(ans) > 0  # zero spread: derivative 0 by convention
+    per_var = np.where(positive, g / (2.0 * np.where(positive, ans, 1.0)), 0.0)
+    cot = restore_reduced(per_var, shape_of(x), axis, keepdims)
+    return _like(cot * _var_derivative(x, axis, ddof, correction), x)
 
 
 defvjp(np.sum, _sum_vjp)
 defvjp(np.mean, _mean_vjp)
+defvjp(np.prod, _prod_vjp)
+defvjp(np.max, _extremum_vjp("max"))
+defvjp(np.min, _extremum_vjp("min"))
+defvjp(np.amax, _extremum_vjp("amax"))
+defvjp(np.amin, _extremum_vjp("amin"))
+defvjp(np.var, _var_vjp)
+defvjp(np.std, _std_vjp)
+
+
+# --- composites: built from the rules above, so they differentiate to any order --------------
+def _ptp(a, axis=None, out=None, keepdims=False):
+    return np.max(a, axis=axis, keepdims=keepdims) - np.min(a, axis=axis, keepdims=keepdims)
+
+
+def _nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    _refuse_where("nansum", where)
+    return np.sum(np.where(np.isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
+
+
+def _nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    _refuse_where("nanmean", where)
+    present = ~np.isnan(stop_gradient(a))
+    count = np.sum(present, axis=axis, keepdims=keepdims)
+    return np.sum(np.where(present, a, 0.0), axis=axis, keepdims=keepdims) / count
+
+
+def _average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    """np.average, differentiable in ``a`` and in ``weights``."""
+    if returned:
+        raise NotImplementedError(
+            "sciad: np.average(..., returned=True) is not supported on traced values; call "
+            "np.average(a, axis, weights) and compute the sum of weights with np.sum yourself")
+    if weights is None:
+        return np.mean(a, axis=axis, keepdims=keepdims)
+    a_shape, w_shape = shape_of(a), shape_of(weights)
+    if w_shape != a_shape:
+        if axis is None:
+            raise TypeError("np.average: axis must be given when a and weights differ in shape")
+        if len(w_shape) != 1 or not isinstance(axis, (int, np.integer)):
+            raise TypeError("np.average: weights must be 1-D along one int axis when its shape "
+                            f"{w_shape} differs from a's {a_shape}")
+        if w_shape[0] != a_shape[axis]:
+            raise ValueError("np.average: length of weights differs from a along axis")
+        along = [1] * len(a_shape)
+        along[axis] = w_shape[0]
+        weights = np.reshape(weights, tuple(along))
+    total = np.sum(np.broadcast_to(weights, a_shape), axis=axis, keepdims=keepdims)
+    if np.any(stop_gradient(total) == 0):
+        raise ZeroDivisionError("np.average: weights sum to zero, can't be normalized")
+    return np.sum(a * weights, axis=axis, keepdims=keepdims) / total
+
+
+def _trapezoid(y, x=None, dx=1.0, axis=-1):
+    """np.trapezoid, differentiable in ``y``, in the sample points ``x`` and in ``dx``."""
+    ndim = len(shape_of(y))
+    axis = axis % ndim
+    upper = (slice(None),) * axis + (slice(1, None),)
+    lower = (slice(None),) * axis + (slice(None, -1),)
+    if x is None:
+        spacing = dx
+    elif len(shape_of(x)) == 1:
+        spacing = np.reshape(x[1:] - x[:-1], (-1,) + (1,) * (ndim - 1 - axis))
+    else:
+        spacing = x[upper] - x[lower]
+    return np.sum(spacing * (y[upper] + y[lower]) / 2.0, axis=axis)
+
+
+composite(np.ptp, _ptp)
+composite(np.nansum, _nansum)
+composite(np.nanmean, _nanmean)
+composite(np.average, _average)
+composite(np.trapezoid, _trapezoid)
+
+from . import cumulative  # noqa: E402,F401  (cumsum, cumprod, logsumexp: they use the rules above)
+
+REGISTERED = tuple(f for f in FUNCTION_RULES if f not in _BEFORE)  # for the test's table check

@@ -1,12 +1,30 @@
-"""Shape operations: they move entries around, so their rules move the cotangent back."""
+"""Shape operations: they move entries around, so their rules move the cotangent back.
+
+Primitives with their own rule: reshape, ravel, transpose, moveaxis, swapaxes, expand_dims,
+squeeze, broadcast_to, concatenate, stack, split/array_split, tile, repeat, flip, roll, rot90,
+triu, tril, pad (constant mode), sort. Composites, built from those and from indexing:
+hstack, vstack, dstack, column_stack, atleast_1d/2d/3d, hsplit/vsplit/dsplit, fliplr, flipud,
+diag, diagonal, trace, pad in the modes that copy entries (edge, reflect, symmetric, wrap).
+``sort`` is differentiated as the permutation that ``argsort`` finds (ties: the stable order).
+"""
 
 import numpy as np
 
-from ..registry import defvjp, dtype_of, shape_of, unbroadcast, variadic
+from ..control import stop_gradient
+from ..graph import Primitive, apply
+from ..registry import (FUNCTION_RULES, composite, defvjp, defvjp_multi, dtype_of, shape_of,
+                        unbroadcast, variadic)
+from ..tensor import Tensor
+
+_BEFORE = set(FUNCTION_RULES)
 
 
-def _reshape_vjp(g, ans, x, *args, **kwargs):
-    return np.reshape(g, shape_of(x))
+def _reshape_vjp(g, ans, x, shape=None, order="C", **_):
+    return np.reshape(g, shape_of(x), order=order)
+
+
+def _ravel_vjp(g, ans, x, order="C"):
+    return np.reshape(g, shape_of(x), order=order)
 
 
 def _transpose_vjp(g, ans, x, axes=None):
@@ -30,17 +48,8 @@ def _stack_vjp(argnum, g, ans, arrays, axis=0, **_):
     return np.take(g, argnum, axis=axis % len(shape_of(ans)))
 
 
-defvjp(np.reshape, _reshape_vjp)
-defvjp(np.transpose, _transpose_vjp)
-variadic(np.concatenate, _concatenate_vjp)
-variadic(np.stack, _stack_vjp)
-
-
-def _expand_dims_vjp(g, ans, x, axis):
-    return np.reshape(g, shape_of(x))
-
-
-def _squeeze_vjp(g, ans, x, axis=None):
+def _same_shape_as_input(g, ans, x, *args, **kwargs):
+    # expand_dims and squeeze only add or drop axes of length 1
     return np.reshape(g, shape_of(x))
 
 
@@ -48,16 +57,245 @@ def _broadcast_to_vjp(g, ans, x, shape, **_):
     return unbroadcast(g, shape_of(x), dtype_of(x))
 
 
-def _swapaxes_vjp(g, ans, x, axis1, axis2):
-    return np.swapaxes(g, axis1, axis2)
-
-
-def _moveaxis_vjp(g, ans, x, source, destination):
-    return np.moveaxis(g, destination, source)
-
-
-defvjp(np.expand_dims, _expand_dims_vjp)
-defvjp(np.squeeze, _squeeze_vjp)
+defvjp(np.reshape, _reshape_vjp)
+defvjp(np.ravel, _ravel_vjp)
+defvjp(np.transpose, _transpose_vjp)
+variadic(np.concatenate, _concatenate_vjp)
+variadic(np.stack, _stack_vjp)
+defvjp(np.expand_dims, _same_shape_as_input)
+defvjp(np.squeeze, _same_shape_as_input)
 defvjp(np.broadcast_to, _broadcast_to_vjp)
-defvjp(np.swapaxes, _swapaxes_vjp)
-defvjp(np.moveaxis, _moveaxis_vjp)
+defvjp(np.swapaxes, lambda g, ans, x, axis1, axis2: np.swapaxes(g, axis1, axis2))
+defvjp(np.moveaxis, lambda g, ans, x, source, destination: np.moveaxis(g, destination, source))
+defvjp(np.flip, lambda g, ans, x, axis=None: np.flip(g, axis))
+defvjp(np.roll, lambda g, ans, x, shift, axis=None: np.roll(g, np.negative(shift), axis))
+defvjp(np.rot90, lambda g, ans, x, k=1, axes=(0, 1): np.rot90(g, -k, axes))
+defvjp(np.triu, lambda g, ans, x, k=0: np.triu(g, k))
+defvjp(np.tril, lambda g, ans, x, k=0: np.tril(g, k))
+
+
+# --- split: several outputs ------------------------------------------------------------------
+def _split_vjp(argnum, g, ans, args, kwargs):
+    """Concatenate the pieces' cotangents, zeros for pieces that received none."""
+    x = args[0]
+    axis = args[2] if len(args) > 2 else kwargs.get("axis", 0)
+    pieces = [part if part is not None else np.zeros(shape_of(piece), dtype_of(x))
+              for part, piece in zip(g.items, ans)]
+    return np.concatenate(pieces, axis=axis)
+
+
+defvjp_multi(np.split, _split_vjp)
+defvjp_multi(np.array_split, _split_vjp)
+
+
+def _hsplit(ary, indices_or_sections):
+    return np.split(ary, indices_or_sections, axis=1 if len(shape_of(ary)) > 1 else 0)
+
+
+def _split_along(axis, least_ndim, name):
+    def split(ary, indices_or_sections):
+        if len(shape_of(ary)) < least_ndim:
+            raise ValueError(f"{name} only works on arrays of {least_ndim} or more dimensions")
+        return np.split(ary, indices_or_sections, axis=axis)
+    return split
+
+
+composite(np.hsplit, _hsplit)
+composite(np.vsplit, _split_along(0, 2, "vsplit"))
+composite(np.dsplit, _split_along(2, 3, "dsplit"))
+
+
+# --- tile and repeat -------------------------------------------------------------------------
+def _tile_vjp(g, ans, x, reps):
+    reps = tuple(np.atleast_1d(reps))
+    shape = shape_of(x)
+    ndim = max(len(shape), len(reps))
+    sizes = (1,) * (ndim - len(shape)) + shape
+    counts = (1,) * (ndim - len(reps)) + reps
+    # output axis i holds counts[i] copies of a block of sizes[i]: split it, sum the copies
+    blocks = np.reshape(g, tuple(n for pair in zip(counts, sizes) for n in pair))
+    return np.reshape(np.sum(blocks, axis=tuple(range(0, 2 * ndim, 2))), shape)
+
+
+def _segment_sum(g, counts, axis):
+    """Sums of ``g`` over consecutive runs of ``counts[i]`` entries along ``axis``: the adjoint
+    of ``np.repeat(x, counts, axis)`` (and repeat is its adjoint, so both nest to any order)."""
+    if type(g) is Tensor:  # a higher-order pass: record the sum one level down
+        return apply(SEGMENT_SUM, (g,), {"counts": counts, "axis": axis})
+    shape = list(g.shape)
+    shape[axis] = len(counts)
+    out = np.zeros(shape, g.dtype)
+    filled = counts > 0  # reduceat would copy an entry for an empty run, so skip those
+    if np.any(filled):
+        starts = (np.cumsum(counts) - counts)[filled]
+        where = (slice(None),) * axis + (np.flatnonzero(filled),)
+        out[where] = np.add.reduceat(g, starts, axis=axis)
+    return out
+
+
+SEGMENT_SUM = Primitive("segment sum (the adjoint of numpy.repeat)", _segment_sum,
+                        lambda argnum, g, ans, args, kwargs: np.repeat(g, kwargs["counts"],
+                                                                       axis=kwargs["axis"]))
+
+
+def _repeat_vjp(g, ans, x, repeats, axis=None):
+    shape = shape_of(x)
+    if axis is None:
+        counts = np.broadcast_to(np.asarray(repeats), (int(np.prod(shape)),))
+        return np.reshape(_segment_sum(g, counts, 0), shape)
+    axis = axis % len(shape)
+    counts = np.broadcast_to(np.asarray(repeats), (shape[axis],))
+    return _segment_sum(g, counts, axis)
+
+
+defvjp(np.tile, _tile_vjp)
+defvjp(np.repeat, _repeat_vjp)
+
+
+# --- stacking helpers, built on reshape and concatenate -------------------------------------
+def _at_least(ndim, *arrays):
+    """numpy's atleast_{1,2,3}d placement: 1-D (n,) becomes (1, n) or (1, n, 1)."""
+    shaped = []
+    for a in arrays:
+        a = a if isinstance(a, (np.ndarray, Tensor)) else np.asarray(a)
+        shape = shape_of(a)
+        if len(shape) < ndim:
+            if ndim == 3:
+                shape = {0: (1, 1, 1), 1: (1,) + shape + (1,), 2: shape + (1,)}[len(shape)]
+            else:
+                shape = (1,) * (ndim - len(shape)) + shape
+            a = np.reshape(a, shape)
+        shaped.append(a)
+    return shaped[0] if len(shaped) == 1 else tuple(shaped)
+
+
+def _stacked(arrays, axis, dtype):
+    return np.concatenate(arrays, axis=axis, **({} if dtype is None else {"dtype": dtype}))
+
+
+def _hstack(tup, *, dtype=None, casting="same_kind"):
+    arrays = [_at_least(1, a) for a in tup]
+    return _stacked(arrays, 0 if len(shape_of(arrays[0])) == 1 else 1, dtype)
+
+
+def _vstack(tup, *, dtype=None, casting="same_kind"):
+    return _stacked([_at_least(2, a) for a in tup], 0, dtype)
+
+
+def _dstack(tup):
+    return _stacked([_at_least(3, a) for a in tup], 2, None)
+
+
+def _column_stack(tup):
+    columns = [np.reshape(a, (-1, 1)) if len(shape_of(a)) < 2 else a for a in tup]
+    return _stacked(columns, 1, None)
+
+
+composite(np.atleast_1d, lambda *arrays: _at_least(1, *arrays))
+composite(np.atleast_2d, lambda *arrays: _at_least(2, *arrays))
+composite(np.atleast_3d, lambda *arrays: _at_least(3, *arrays))
+composite(np.hstack, _hstack)
+composite(np.vstack, _vstack)
+composite(np.dstack, _dstack)
+composite(np.column_stack, _column_stack)
+composite(np.fliplr, lambda m: np.flip(m, 1))
+composite(np.flipud, lambda m: np.flip(m, 0))
+
+
+# --- diagonals: indexing with the diagonal's coordinates ------------------------------------
+def _diagonal_coordinates(rows, cols, offset):
+    length = max(0, min(rows, cols - offset) if offset >= 0 else min(rows + offset, cols))
+    return np.arange(length) + max(-offset, 0), np.arange(length) + max(offset, 0)
+
+
+def _diagonal(a, offset=0, axis1=0, axis2=1):
+    moved = np.moveaxis(a, (axis1, axis2), (-2, -1))
+    rows, cols = _diagonal_coordinates(*shape_of(moved)[-2:], offset)
+    return moved[..., rows, cols]
+
+
+def _diag(v, k=0):
+    shape = shape_of(v)
+    if len(shape) == 2:
+        return _diagonal(v, k)
+    if len(shape) != 1:
+        raise ValueError("np.diag: input must be 1-d (build a matrix) or 2-d (take a diagonal)")
+    n = shape[0] + abs(k)
+    matrix = np.zeros_like(v, shape=(n, n))  # a constant box when v is traced: records the write
+    matrix[_diagonal_coordinates(n, n, k)] = v
+    return matrix
+
+
+def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return np.sum(_diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+composite(np.diagonal, _diagonal)
+composite(np.diag, _diag)
+composite(np.trace, _trace)
+
+
+# --- pad ---------------------------------------------------------------------------------------
+def _pad_widths(array, pad_width):
+    return np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape_of(array)), 2))
+
+
+def _pad_constant_vjp(argnum, g, ans, args, kwargs):
+    x = args[0]
+    widths = _pad_widths(x, args[1])
+    return g[tuple(slice(before, before + n) for (before, _), n in zip(widths, shape_of(x)))]
+
+
+_PAD_CONSTANT = Primitive("numpy.pad", lambda array, pad_width, **kwargs:
+                          np.pad(array, pad_width, "constant", **kwargs), _pad_constant_vjp)
+_COPYING_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def _pad(array, pad_width, mode="constant", **kwargs):
+    """np.pad: constant mode by its own rule; modes whose every entry copies an input entry by
+    padding the entries' flat positions and indexing with them (gradients add up)."""
+    if mode == "constant":
+        if type(kwargs.get("constant_values")) is Tensor:
+            raise NotImplementedError("sciad: np.pad with traced constant_values has no rule; "
+                                      "pad with 0 and add the constant times a padded mask")
+        return apply(_PAD_CONSTANT, (array, pad_width), kwargs)
+    if mode not in _COPYING_MODES or kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError(
+            f"sciad has no derivative rule for numpy.pad(mode={mode!r}, {kwargs}); supported "
+            f"modes are 'constant' and {', '.join(map(repr, _COPYING_MODES))} (reflect_type "
+            "'even'); build other paddings with np.concatenate")
+    shape = shape_of(array)
+    positions = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode, **kwargs)
+    return np.reshape(array, (-1,))[positions]
+
+
+composite(np.pad, _pad)
+
+
+# --- sort: a data-dependent permutation ------------------------------------------------------
+def _permute(x, order, axis):
+    """``np.take_along_axis(x, order, axis)`` for a permutation ``order``."""
+    if type(x) is Tensor:
+        return apply(_PERMUTE, (x,), {"order": order, "axis": axis})
+    return np.take_along_axis(x, order, axis)
+
+
+_PERMUTE = Primitive(
+    "permutation along an axis (numpy.sort)", _permute,
+    lambda argnum, g, ans, args, kwargs: _permute(
+        g, np.argsort(kwargs["order"], axis=kwargs["axis"]), kwargs["axis"]))
+
+
+def _sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    if order is not None:
+        raise NotImplementedError("sciad: np.sort(order=...) applies to structured arrays, "
+                                  "which carry no derivative")
+    if axis is None:
+        a, axis = np.reshape(a, (-1,)), 0
+    permutation = np.argsort(stop_gradient(a), axis=axis, kind=kind, stable=stable)
+    return _permute(a, permutation, axis)
+
+
+composite(np.sort, _sort)
+
+REGISTERED = tuple(f for f in FUNCTION_RULES if f not in _BEFORE)  # for the test's table check

@@ -1,0 +1,187 @@
+"""Reduction rules against central finite differences, plus exact tests of their conventions."""
+
+import numpy as np
+import pytest
+import scipy.special
+
+import sciad
+from rule_table import (Case, case_ids, check_against_finite_differences,
+                        check_float32_preserved, functions_without_rows)
+from sciad.engine.rules import reductions
+
+rng = np.random.default_rng(7)
+X = rng.uniform(0.5, 1.5, (3, 4))            # distinct values: no ties unless a test wants them
+X3 = rng.uniform(0.5, 1.5, (2, 3, 2))
+MASK = rng.uniform(size=(3, 4)) > 0.3
+W = rng.uniform(0.5, 1.5, (3, 4))
+W4 = rng.uniform(0.5, 1.5, 4)
+WITH_ZERO = X.copy()
+WITH_ZERO[1, 2] = 0.0
+WITH_ZEROS = X.copy()
+WITH_ZEROS[1, [0, 3]] = 0.0
+WITH_ZEROS[2, 1] = 0.0
+WITH_NAN = X.copy()
+WITH_NAN[0, 1] = WITH_NAN[2, 3] = np.nan
+
+
+def _axis_variants(func, **extra):
+    """axis None, int, negative, tuple with keepdims: the variants every reduction must take."""
+    return [
+        Case(func, "axis=None", lambda x: func(x, **extra), (X,)),
+        Case(func, "axis=0", lambda x: func(x, axis=0, **extra), (X,)),
+        Case(func, "axis=-1,keepdims", lambda x: func(x, axis=-1, keepdims=True, **extra), (X,)),
+        Case(func, "axis=(0,2)", lambda x: func(x, axis=(0, 2), **extra), (X3,)),
+        Case(func, "axis=(-1,0),keepdims",
+             lambda x: func(x, axis=(-1, 0), keepdims=True, **extra), (X3,)),
+    ]
+
+
+CASES = [
+    *_axis_variants(np.sum),
+    Case(np.sum, "where", lambda x: np.sum(x, axis=1, where=MASK), (X,)),
+    Case(np.sum, "positional axis", lambda x: np.sum(x, 1), (X,)),
+    *_axis_variants(np.mean),
+    Case(np.mean, "where", lambda x: np.mean(x, axis=0, where=MASK), (X,)),
+    *_axis_variants(np.prod),
+    Case(np.prod, "one zero", lambda x: np.prod(x, axis=1), (WITH_ZERO,)),
+    Case(np.prod, "several zeros", lambda x: np.prod(x, axis=-1), (WITH_ZEROS,)),
+    Case(np.prod, "zeros,axis=None", lambda x: np.prod(x), (WITH_ZERO,)),
+    Case(np.prod, "zeros,initial", lambda x: np.prod(x, axis=(0, 1), initial=2.0), (WITH_ZEROS,)),
+    *_axis_variants(np.max),
+    *_axis_variants(np.min),
+    Case(np.amax, "axis=-1", lambda x: np.amax(x, axis=-1), (X,)),
+    Case(np.amin, "axis=(0,1),keepdims", lambda x: np.amin(x, axis=(0, 1), keepdims=True), (X3,)),
+    *_axis_variants(np.var),
+    Case(np.var, "ddof=1", lambda x: np.var(x, axis=1, ddof=1), (X,)),
+    Case(np.var, "correction=1", lambda x: np.var(x, axis=(0, -1), correction=1), (X3,)),
+    *_axis_variants(np.std),
+    Case(np.std, "ddof=1,keepdims", lambda x: np.std(x, axis=0, ddof=1, keepdims=True), (X,)),
+    Case(np.ptp, "axis=1", lambda x: np.ptp(x, axis=1), (X,)),
+    Case(np.ptp, "axis=None", lambda x: np.ptp(x), (X,)),
+    Case(np.nansum, "axis=1", lambda x: np.nansum(x, axis=1), (WITH_NAN,)),
+    Case(np.nansum, "axis=None,keepdims", lambda x: np.nansum(x, keepdims=True), (WITH_NAN,)),
+    Case(np.nanmean, "axis=-1", lambda x: np.nanmean(x, axis=-1), (WITH_NAN,)),
+    Case(np.nanmean, "axis=None", lambda x: np.nanmean(x), (WITH_NAN,)),
+    Case(np.average, "no weights", lambda x: np.average(x, axis=1), (X,)),
+    Case(np.average, "weights, both", lambda x, w: np.average(x, axis=0, weights=w), (X, W)),
+    Case(np.average, "weights=None axis", lambda x, w: np.average(x, weights=w), (X, W)),
+    Case(np.average, "1-D weights", lambda x, w: np.average(x, axis=-1, weights=w), (X, W4)),
+    Case(np.average, "1-D weights,keepdims",
+         lambda x, w: np.average(x, axis=1, weights=w, keepdims=True), (X, W4)),
+    Case(np.trapezoid, "y only", lambda y: np.trapezoid(y), (X,)),
+    Case(np.trapezoid, "dx", lambda y: np.trapezoid(y, dx=0.3, axis=0), (X,)),
+    Case(np.trapezoid, "y and 1-D x", lambda y, x: np.trapezoid(y, x, axis=-1),
+         (X, np.array([0.0, 0.4, 1.1, 1.5]))),
+    Case(np.trapezoid, "y and N-D x", lambda y, x: np.trapezoid(y, x, axis=0), (X, W)),
+    Case(np.trapezoid, "traced dx", lambda y, dx: np.trapezoid(y, dx=dx), (X, 0.25)),
+    Case(np.cumsum, "axis=None", lambda x: np.cumsum(x), (X,)),
+    Case(np.cumsum, "axis=-1", lambda x: np.cumsum(x, axis=-1), (X3,)),
+    Case(np.cumprod, "axis=None", lambda x: np.cumprod(x), (X,)),
+    Case(np.cumprod, "axis=0", lambda x: np.cumprod(x, axis=0), (X3,)),
+    Case(np.cumprod, "zeros,axis=1", lambda x: np.cumprod(x, axis=1), (WITH_ZEROS,)),
+    Case(np.cumprod, "zeros,axis=None", lambda x: np.cumprod(x), (WITH_ZERO,)),
+    Case(sciad.logsumexp, "axis=None", lambda x: sciad.logsumexp(x), (X,)),
+    Case(sciad.logsumexp, "axis=(0,2),keepdims",
+         lambda x: sciad.logsumexp(x, axis=(0, 2), keepdims=True), (X3,)),
+    Case(sciad.logsumexp, "b weights", lambda x, b: sciad.logsumexp(x, axis=-1, b=b), (X, W4)),
+    Case(np.logaddexp.reduce, "axis=0", lambda x: np.logaddexp.reduce(x), (X,)),
+    Case(np.logaddexp.reduce, "axis=-1", lambda x: np.logaddexp.reduce(x, axis=-1), (X3,)),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+def test_against_finite_differences(case):
+    check_against_finite_differences(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+def test_float32_preserved(case):
+    check_float32_preserved(case)
+
+
+def test_every_registered_reduction_has_a_row():
+    assert functions_without_rows(reductions.REGISTERED, CASES) == []
+
+
+# --- conventions, checked exactly ------------------------------------------------------------
+@pytest.mark.parametrize("func", [np.max, np.amax, np.min, np.amin])
+def test_ties_split_the_cotangent_evenly(func):
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]) * (1 if func in (np.max, np.amax) else -1)
+    np.testing.assert_array_equal(sciad.grad(lambda x: func(x))(x),
+                                  [[0.0, 0.5, 0.5], [0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(sciad.grad(lambda x: np.sum(func(x, axis=1)))(x),
+                                  [[0.0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+
+
+def test_max_method_and_initial_that_wins():
+    x = np.array([1.0, 4.0, 4.0, 4.0])
+    np.testing.assert_allclose(sciad.grad(lambda x: x.max())(x), [0, 1 / 3, 1 / 3, 1 / 3])
+    np.testing.assert_array_equal(sciad.grad(lambda x: np.max(x, initial=9.0))(x), np.zeros(4))
+
+
+def test_ptp_with_ties():
+    np.testing.assert_allclose(sciad.grad(np.ptp)(np.array([1.0, 1.0, 5.0])), [-0.5, -0.5, 1.0])
+
+
+def test_prod_with_zeros_exact():
+    # d/dx_i prod(x) = product of the others; with two zeros every first derivative vanishes
+    np.testing.assert_array_equal(sciad.grad(np.prod)(np.array([2.0, 0.0, 3.0])), [0, 6, 0])
+    np.testing.assert_array_equal(sciad.grad(np.prod)(np.array([0.0, 2.0, 0.0])), [0, 0, 0])
+    # ... but the mixed second derivative of the two zeros is the third entry
+    hess = sciad.hessian(np.prod)(np.array([0.0, 2.0, 0.0]))
+    np.testing.assert_array_equal(hess, [[0, 0, 2], [0, 0, 0], [2, 0, 0]])
+
+
+def test_cumprod_with_zero_exact():
+    # cumprod([2, 0, 3]) = [2, 0, 0]; d(sum)/dx = [1, 2 + 6, 0]
+    grad = sciad.grad(lambda x: np.sum(np.cumprod(x)))(np.array([2.0, 0.0, 3.0]))
+    np.testing.assert_array_equal(grad, [1.0, 8.0, 0.0])
+
+
+def test_std_of_constant_has_zero_gradient():
+    np.testing.assert_array_equal(sciad.grad(np.std)(np.full(4, 2.5)), np.zeros(4))
+
+
+def test_var_std_closed_forms_and_methods():
+    x = np.array([1.0, 2.0, 4.0, 7.0])
+    centered = x - x.mean()
+    np.testing.assert_allclose(sciad.grad(lambda x: x.var(ddof=1))(x), 2 * centered / 3)
+    np.testing.assert_allclose(sciad.grad(lambda x: x.std())(x),
+                               centered / (len(x) * np.std(x)))
+    m = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(sciad.grad(lambda m: np.sum(m.sum(axis=1) ** 2))(m),
+                               2 * np.repeat(m.sum(axis=1)[:, None], 3, axis=1))
+    np.testing.assert_allclose(sciad.grad(lambda m: m.mean())(m), np.full((2, 3), 1 / 6))
+
+
+def test_average_gradient_in_weights_closed_form():
+    a, w = np.array([1.0, 2.0, 6.0]), np.array([1.0, 1.0, 2.0])
+    # d/dw_i sum(a w)/sum(w) = (a_i - average) / sum(w)
+    expected = (a - np.average(a, weights=w)) / w.sum()
+    np.testing.assert_allclose(sciad.grad(lambda w: np.average(a, weights=w))(w), expected)
+
+
+def test_logsumexp_matches_scipy_values():
+    np.testing.assert_allclose(sciad.logsumexp(X3, axis=(0, -1)),
+                               scipy.special.logsumexp(X3, axis=(0, -1)))
+    np.testing.assert_allclose(sciad.logsumexp(X, axis=1, b=W4, keepdims=True),
+                               scipy.special.logsumexp(X, axis=1, b=W4, keepdims=True))
+    big = np.array([1000.0, 1000.0])  # no overflow: the shift by the maximum
+    assert sciad.logsumexp(big) == pytest.approx(1000.0 + np.log(2.0))
+    np.testing.assert_allclose(sciad.grad(sciad.logsumexp)(big), [0.5, 0.5])
+
+
+def test_scipy_logsumexp_on_traced_value_names_the_replacement():
+    with pytest.raises(sciad.NotDifferentiableError, match=r"call sciad\.logsumexp"):
+        sciad.grad(lambda x: scipy.special.logsumexp(x))(X)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: np.prod(x, where=MASK), "where="),
+    (lambda x: np.max(x, initial=0.0, where=MASK), "where="),
+    (lambda x: np.average(x, weights=W, returned=True)[0], "returned=True"),
+    (lambda x: sciad.logsumexp(x, return_sign=True)[0], "return_sign"),
+])
+def test_unsupported_options_raise_clearly(call, message):
+    with pytest.raises(NotImplementedError, match=message):
+        sciad.grad(lambda x: np.sum(call(x)))(X)
