@@ -1,0 +1,135 @@
+"""Exact derivatives of a scalar objective in the form scipy.optimize calls them.
+
+scipy asks for the value and the gradient at the same point in two separate calls. An
+:class:`Objective` runs one forward-and-backward pass per new point and answers both from it, so
+``minimize(obj.fun, x0, jac=obj.jac)`` costs one pass per distinct x.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from ..engine.transforms import hessian as _hessian
+from ..engine.transforms import hvp as _hvp
+from ..engine.transforms import value_and_grad as _value_and_grad
+from ._checks import check_scalar_objective, raw_value
+from ._params import ParamSpace
+
+__all__ = ["Objective", "jac", "hess", "hessp"]
+
+
+class Objective:
+    """A scalar objective with memoised value and gradient, plus Hessians, for scipy.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(params, *args) -> float`` written in plain NumPy.
+    params : pytree, optional
+        A template of the parameters (e.g. x0). When given, scipy's flat vector is turned back
+        into this structure before ``fun`` sees it; by default ``fun`` receives scipy's vector.
+
+    Attributes
+    ----------
+    n_passes : int
+        Forward-and-backward passes run so far (one per distinct x asked for value or gradient).
+    n_values : int
+        Plain (untraced) evaluations, run by :meth:`value` for derivative-free methods.
+
+    Examples
+    --------
+    >>> obj = sciad.optimize.Objective(lambda x: np.sum((x - 1.0) ** 2))
+    >>> res = scipy.optimize.minimize(obj.fun, np.zeros(3), jac=obj.jac, method="BFGS")
+    >>> res.x.round(6).tolist(), res.nfev == obj.n_passes
+    ([1.0, 1.0, 1.0], True)
+    """
+
+    def __init__(self, fun: Callable, params: Any = None):
+        self.user_fun = fun
+        self.space = ParamSpace(params) if params is not None else None
+        self._value_and_grad = _value_and_grad(self._on_vector)
+        self._hessian = _hessian(self._on_vector)
+        self._hvp = _hvp(self._on_vector)
+        self._last_key: bytes | None = None
+        self._last_args: tuple = ()
+        self._last = (0.0, None)
+        self.n_passes = 0
+        self.n_values = 0
+
+    def _on_vector(self, x, *args):
+        params = self.space.unflatten(x) if self.space is not None else x
+        out = self.user_fun(params, *args)
+        check_scalar_objective(out, "during the optimization")
+        return np.reshape(out, ()) if np.ndim(raw_value(out)) else out
+
+    def _evaluate(self, x, args) -> tuple[float, np.ndarray]:
+        x = np.asarray(x, dtype=np.float64)
+        key = x.tobytes()
+        same_args = len(args) == len(self._last_args) and all(
+            a is b for a, b in zip(args, self._last_args))
+        if key != self._last_key or not same_args:
+            value, gradient = self._value_and_grad(x, *args)
+            self.n_passes += 1
+            self._last_key, self._last_args = key, args
+            self._last = (float(raw_value(value)), np.array(gradient, dtype=np.float64))
+        return self._last
+
+    def fun(self, x: np.ndarray, *args) -> float:
+        """The objective's value; the gradient at the same x is computed alongside and kept."""
+        return self._evaluate(x, args)[0]
+
+    def jac(self, x: np.ndarray, *args) -> np.ndarray:
+        """The gradient (memoised: free right after :meth:`fun` at the same x)."""
+        return self._evaluate(x, args)[1].copy()
+
+    def value_and_grad(self, x: np.ndarray, *args) -> tuple[float, np.ndarray]:
+        """``(value, gradient)`` for scipy's ``jac=True``."""
+        value, gradient = self._evaluate(x, args)
+        return value, gradient.copy()
+
+    def value(self, x: np.ndarray, *args) -> float:
+        """The value alone, with no derivative recorded (for derivative-free methods)."""
+        self.n_values += 1
+        out = self._on_vector(np.asarray(x, dtype=np.float64), *args)
+        return float(raw_value(out))
+
+    def hess(self, x: np.ndarray, *args) -> np.ndarray:
+        """The dense Hessian, ``(n, n)``: one forward pass and n reverse passes."""
+        h = self._hessian(np.asarray(x, dtype=np.float64), *args)
+        return np.asarray(h, dtype=np.float64)
+
+    def hessp(self, x: np.ndarray, p: np.ndarray, *args) -> np.ndarray:
+        """The Hessian times a vector, ``H(x) @ p``, without forming H (reverse over reverse)."""
+        hp = self._hvp(np.asarray(x, dtype=np.float64), np.asarray(p, dtype=np.float64), *args)
+        return np.asarray(hp, dtype=np.float64)
+
+    def hess_operator(self, x: np.ndarray, *args) -> LinearOperator:
+        """The Hessian at x as a :class:`scipy.sparse.linalg.LinearOperator` of products."""
+        x = np.asarray(x, dtype=np.float64)
+        n = x.size
+        return LinearOperator((n, n), matvec=lambda p: self.hessp(x, np.ravel(p), *args),
+                              dtype=np.float64)
+
+
+def jac(fun: Callable) -> Callable:
+    """``jac(fun)(x, *args)``: the exact gradient, for scipy's ``jac=`` argument.
+
+    Examples
+    --------
+    >>> sciad.optimize.jac(lambda x: np.sum(x ** 3))(np.array([1.0, 2.0])).tolist()
+    [3.0, 12.0]
+    """
+    return Objective(fun).jac
+
+
+def hess(fun: Callable) -> Callable:
+    """``hess(fun)(x, *args)``: the exact dense Hessian, for scipy's ``hess=`` argument."""
+    return Objective(fun).hess
+
+
+def hessp(fun: Callable) -> Callable:
+    """``hessp(fun)(x, p, *args)``: the exact Hessian-vector product, for scipy's ``hessp=``."""
+    return Objective(fun).hessp
