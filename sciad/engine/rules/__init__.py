@@ -1,4 +1,4 @@
 """Derivative rules, one module per family. Importing this package fills the rule table."""
 
-from . import ufuncs, reductions, shapes, products, indexing, creation  # noqa: F401
-from . import linalg, linalg_factor, linalg_norm  # noqa: F401
+from . import ufuncs, special, reductions, shapes, products, indexing, creation  # noqa: F401
+from . import linalg, linalg_factor, linalg_norm, fft  # noqa: F401

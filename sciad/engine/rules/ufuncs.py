@@ -1,22 +1,46 @@
 """NumPy's elementwise functions, by their partial derivatives.
 
 Each line reads ``elementwise(f, df/dx[, df/dy])`` with ``d(ans, x[, y])``; ``ans`` is f's value.
-Conventions at kinks: ``abs`` has derivative 0 at 0; ``maximum``/``minimum`` split the cotangent
-evenly between tied arguments; ``sqrt`` and ``cbrt`` have an infinite derivative at 0 (as in
-calculus, JAX and PyTorch); ``floor``, ``ceil``, ``round``, ``sign`` have derivative 0.
+A plain number (``1.0``) passes the cotangent straight through, scaled.
+
+Conventions at kinks: ``abs``, ``fabs`` and ``hypot`` have derivative 0 at 0; ``maximum``,
+``minimum``, ``fmax``, ``fmin`` split the cotangent evenly between tied arguments; ``clip`` passes
+the cotangent to ``x`` inside ``[low, high]``, edges included, and to the active bound outside;
+``sqrt`` and ``cbrt`` have an infinite derivative at 0 (as in calculus, JAX and PyTorch);
+``floor``, ``ceil``, ``trunc``, ``rint``, ``round``, ``sign`` have derivative 0; ``x ** 0`` has
+derivative 0 in ``x`` everywhere. ``d(x ** y)/dy`` is ``nan`` for ``x < 0`` (not real-valued).
+
+Complex arguments follow the convention cotangent(z) = dL/dRe z + i dL/dIm z: holomorphic
+functions multiply the cotangent by the conjugate derivative (``elementwise`` does that);
+``abs``, ``angle``, ``real``, ``imag``, ``conj`` have their own rules.
+
+``divmod``, ``modf`` and ``frexp`` (several outputs) have no rule and raise NotImplementedError:
+write ``np.floor_divide(x, y)`` and ``np.remainder(x, y)``, or ``np.trunc(x)`` and
+``x - np.trunc(x)``, instead.
 """
 
+import math
+
 import numpy as np
+import scipy.special
 
-from ..registry import defvjp, elementwise, nondifferentiable, shape_of, dtype_of, unbroadcast
+from ..graph import apply
+from ..registry import (FUNCTION_RULES, defvjp, defvjp_argnum, dtype_of, elementwise,
+                        nondifferentiable, shape_of, unbroadcast)
 
-_LN2 = np.log(2.0)
-_LN10 = np.log(10.0)
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_DEGREE = math.pi / 180.0
+_PI2 = math.pi ** 2
 
 
-def _positive_part_log(x):
-    # log x where x > 0; 0 elsewhere, so that d(x**y)/dy = 0 where x**y is constant 0
-    return np.log(np.where(x > 0, x, 1.0))
+def _is_complex(x) -> bool:
+    return dtype_of(x).kind == "c"
+
+
+def _safe_divide(x, y):
+    """x / y, and 0 where y == 0 (used where x == 0 there too: abs, hypot at the origin)."""
+    return x / np.where(y == 0, 1.0, y)
 
 
 def _tie_split(x, y):
@@ -25,14 +49,35 @@ def _tie_split(x, y):
 
 
 def _abs_derivative(ans, x):
-    if dtype_of(x).kind == "c":
-        return np.conj(x / np.where(ans == 0, 1.0, ans))  # conj undone by elementwise()
+    if _is_complex(x):
+        return np.conj(_safe_divide(x, ans))  # conjugated again by elementwise(): g * z / |z|
     return np.sign(x)
 
 
+def _power_dx(ans, x, y):
+    if type(y) in (int, float):  # the common x ** 2: no guard needed
+        if y == 0:
+            return 0.0 * x
+        return 2.0 * x if y == 2 else y * np.power(x, y - 1)
+    # y * x**(y-1) is 0 * inf at x = y = 0, where x**0 = 1 has derivative 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((x == 0) & (y == 0), 0.0, y * np.power(x, y - 1))
+
+
+def _power_dy(ans, x, y):
+    # ans * log(x); where x == 0 the power is constant 0 (y > 0), so the derivative is 0
+    with np.errstate(invalid="ignore"):
+        return ans * np.log(np.where(x == 0, 1.0, x))
+
+
+def _float_power_dx(ans, x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((x == 0) & (y == 0), 0.0, y * np.float_power(x, y - 1))
+
+
 # arithmetic
-elementwise(np.add, lambda ans, x, y: 1.0, lambda ans, x, y: 1.0)
-elementwise(np.subtract, lambda ans, x, y: 1.0, lambda ans, x, y: -1.0)
+elementwise(np.add, 1.0, 1.0)
+elementwise(np.subtract, 1.0, -1.0)
 elementwise(np.multiply, lambda ans, x, y: y, lambda ans, x, y: x)
 elementwise(np.true_divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y)
 elementwise(np.negative, -1.0)
@@ -41,15 +86,15 @@ elementwise(np.reciprocal, lambda ans, x: -ans * ans)
 elementwise(np.square, lambda ans, x: 2.0 * x)
 elementwise(np.sqrt, lambda ans, x: 0.5 / ans)
 elementwise(np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans))
-elementwise(np.power, lambda ans, x, y: y * np.power(x, y - 1),
-            lambda ans, x, y: ans * _positive_part_log(x))
-elementwise(np.float_power, lambda ans, x, y: y * np.float_power(x, y - 1),
-            lambda ans, x, y: ans * _positive_part_log(x))
+elementwise(np.power, _power_dx, _power_dy)
+elementwise(np.float_power, _float_power_dx, _power_dy)
 elementwise(np.absolute, _abs_derivative)
 elementwise(np.fabs, lambda ans, x: np.sign(x))
-elementwise(np.remainder, lambda ans, x, y: 1.0, lambda ans, x, y: -np.floor_divide(x, y))
-elementwise(np.fmod, lambda ans, x, y: 1.0, lambda ans, x, y: -np.trunc(np.true_divide(x, y)))
-elementwise(np.copysign, lambda ans, x, y: np.copysign(1.0, x) * np.copysign(1.0, y), None)
+elementwise(np.remainder, 1.0, lambda ans, x, y: -np.floor_divide(x, y))
+elementwise(np.fmod, 1.0, lambda ans, x, y: -np.trunc(np.true_divide(x, y)))
+# copysign(x, y) = |x| sign(y): piecewise constant in y, so its y-derivative is 0 (a.e.)
+elementwise(np.copysign, lambda ans, x, y: np.copysign(1.0, x) * np.copysign(1.0, y), 0.0)
+elementwise(np.ldexp, lambda ans, x, n: np.ldexp(1.0, n), None)  # x * 2**n, n an integer
 
 # exponentials and logarithms
 elementwise(np.exp, lambda ans, x: ans)
@@ -70,17 +115,19 @@ elementwise(np.arcsin, lambda ans, x: 1.0 / np.sqrt(1.0 - x * x))
 elementwise(np.arccos, lambda ans, x: -1.0 / np.sqrt(1.0 - x * x))
 elementwise(np.arctan, lambda ans, x: 1.0 / (1.0 + x * x))
 elementwise(np.arctan2, lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: -y / (x * x + y * y))
-elementwise(np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans)
+elementwise(np.hypot, lambda ans, x, y: _safe_divide(x, ans), lambda ans, x, y: _safe_divide(y, ans))
 elementwise(np.sinh, lambda ans, x: np.cosh(x))
 elementwise(np.cosh, lambda ans, x: np.sinh(x))
 elementwise(np.tanh, lambda ans, x: 1.0 - ans * ans)
 elementwise(np.arcsinh, lambda ans, x: 1.0 / np.sqrt(x * x + 1.0))
-elementwise(np.arccosh, lambda ans, x: 1.0 / np.sqrt(x * x - 1.0))
+elementwise(np.arccosh, lambda ans, x: 1.0 / np.sqrt((x - 1.0) * (x + 1.0)))
 elementwise(np.arctanh, lambda ans, x: 1.0 / (1.0 - x * x))
-elementwise(np.deg2rad, np.pi / 180.0)
-elementwise(np.rad2deg, 180.0 / np.pi)
+elementwise(np.deg2rad, _DEGREE)
+elementwise(np.radians, _DEGREE)
+elementwise(np.rad2deg, 1.0 / _DEGREE)
+elementwise(np.degrees, 1.0 / _DEGREE)
 
-# comparisons that select an argument
+# comparisons that select an argument (fmax/fmin: a nan argument loses)
 elementwise(np.maximum, lambda ans, x, y: _tie_split(x, y), lambda ans, x, y: _tie_split(y, x))
 elementwise(np.minimum, lambda ans, x, y: _tie_split(y, x), lambda ans, x, y: _tie_split(x, y))
 elementwise(np.fmax, lambda ans, x, y: np.where(np.isnan(y), 1.0, _tie_split(x, y)),
@@ -95,17 +142,42 @@ def _conj_vjp(g, ans, x):
 
 
 def _real_vjp(g, ans, x):
-    return np.real(g) + 0j if dtype_of(x).kind == "c" else np.real(g)
+    return np.real(g) + 0j if _is_complex(x) else np.real(g)
 
 
 def _imag_vjp(g, ans, x):
-    return 1j * np.real(g) if dtype_of(x).kind == "c" else np.zeros(shape_of(x), dtype_of(x))
+    return 1j * np.real(g) if _is_complex(x) else np.zeros(shape_of(x), dtype_of(x))
+
+
+def _angle_vjp(g, ans, z, deg=False):
+    # angle = atan2(Im z, Re z): gradient (-Im z, Re z) / |z|^2, i.e. i z / |z|^2; a real
+    # argument has a piecewise-constant angle (0 or pi)
+    if not _is_complex(z):
+        return np.zeros(shape_of(z), dtype_of(z))
+    scale = 1.0 / _DEGREE if deg else 1.0
+    return np.real(g) * scale * 1j * _safe_divide(z, np.real(z * np.conj(z)))
 
 
 defvjp(np.conjugate, _conj_vjp)
-defvjp(np.conj, _conj_vjp) if np.conj is not np.conjugate else None
 defvjp(np.real, _real_vjp)
 defvjp(np.imag, _imag_vjp)
+defvjp(np.angle, _angle_vjp)
+
+
+# elementwise functions that are not ufuncs
+def _sinc_vjp(g, ans, x):
+    # d sinc(x)/dx = (cos(pi x) - sinc(x)) / x; near 0 its Taylor polynomial, which also gets
+    # the higher derivatives at 0 right (sinc''(0) = -pi**2/3)
+    small = np.abs(x) < 1e-3
+    safe_x = np.where(small, 1.0, x)
+    closed = (np.cos(np.pi * safe_x) - np.sinc(safe_x)) / safe_x
+    x2 = x * x
+    series = x * (-_PI2 / 3.0 + x2 * (_PI2 * _PI2 / 30.0 - x2 * _PI2 ** 3 / 840.0))
+    return g * np.where(small, series, closed)
+
+
+defvjp(np.sinc, _sinc_vjp)
+defvjp(np.i0, lambda g, ans, x: g * scipy.special.i1(x))
 
 
 # np.where and np.clip are functions, not ufuncs, but read as elementwise selections
@@ -120,16 +192,9 @@ def _where_vjp(branch):
 defvjp(np.where, None, _where_vjp(0), _where_vjp(1))
 
 
-def _clip_bounds(args, kwargs):
-    low = args[0] if args else kwargs.get("a_min", kwargs.get("min"))
-    high = args[1] if len(args) > 1 else kwargs.get("a_max", kwargs.get("max"))
-    return low, high
-
-
 def _clip_vjp(argnum, g, ans, args, kwargs):
     # inside [low, high], edges included, the cotangent goes to x; outside, to the active bound
-    x = args[0]
-    low, high = _clip_bounds(args[1:], kwargs)
+    x, low, high = args
     below = np.zeros(shape_of(ans), bool) if low is None else (x < low)
     above = np.zeros(shape_of(ans), bool) if high is None else (x > high)
     if argnum == 0:
@@ -139,20 +204,29 @@ def _clip_vjp(argnum, g, ans, args, kwargs):
     return unbroadcast(np.where(mask, g, 0.0), shape_of(bound), dtype_of(bound))
 
 
-def _clip(x, *bounds, **kwargs):
-    return np.clip(x, *bounds, **kwargs)
+_CLIP = defvjp_argnum(np.clip, _clip_vjp, fn=lambda x, low, high, **kwargs:
+                      np.clip(x, low, high, **kwargs))
 
 
-from ..registry import defvjp_argnum  # noqa: E402
+def _clip_handler(args, kwargs):
+    # bounds given by keyword (a_min=, min=, ...) become positional, so that traced bounds are
+    # seen as arguments (and np.clip is not re-dispatched on them)
+    kwargs = dict(kwargs)
+    low = args[1] if len(args) > 1 else kwargs.pop("a_min", kwargs.pop("min", None))
+    high = args[2] if len(args) > 2 else kwargs.pop("a_max", kwargs.pop("max", None))
+    for key in ("a_min", "min", "a_max", "max"):
+        kwargs.pop(key, None)
+    return apply(_CLIP, (args[0], low, high), kwargs)
 
-defvjp_argnum(np.clip, _clip_vjp, fn=_clip)
+
+FUNCTION_RULES[np.clip] = _clip_handler
 
 nondifferentiable(
     np.sign, np.floor, np.ceil, np.trunc, np.rint, np.floor_divide, np.heaviside, np.signbit,
     np.isnan, np.isinf, np.isfinite, np.isnat, np.less, np.less_equal, np.greater,
     np.greater_equal, np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_xor,
     np.logical_not, np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift,
-    np.right_shift, np.nextafter, np.spacing, np.isclose, np.allclose, np.array_equal,
-    np.array_equiv, np.isreal, np.iscomplex, np.isrealobj, np.iscomplexobj, np.isscalar,
-    np.round, np.around, np.fix, np.gcd, np.lcm,
+    np.right_shift, np.bitwise_count, np.nextafter, np.spacing, np.isclose, np.allclose,
+    np.array_equal, np.array_equiv, np.isreal, np.iscomplex, np.isrealobj, np.iscomplexobj,
+    np.isscalar, np.round, np.around, np.fix, np.gcd, np.lcm,
 )
