@@ -20,24 +20,23 @@ def image_shifts(cell):
 
 
 def lj_reference(positions, cell=None, cutoff=None, epsilon=1.0, sigma=1.0):
-    """Energy and forces by an explicit double loop over pairs (and the 27 images when periodic),
-    with the energy shifted to zero at the cutoff."""
+    """Energy and forces summed over every pair and every one of the 27 images (periodic), with
+    the energy shifted to zero at the cutoff: an (N, N) distance matrix per image."""
     n = len(positions)
     shifts = [np.zeros(3)] if cell is None else image_shifts(np.asarray(cell))
     shift_energy = 0.0 if cutoff is None else lj_pair_energy(cutoff, epsilon, sigma)
+    upper = np.triu(np.ones((n, n), bool), k=1)
     energy = 0.0
     forces = np.zeros((n, 3))
-    for a in range(n):
-        for b in range(a + 1, n):
-            for s in shifts:
-                d = positions[a] - positions[b] - s
-                r = np.sqrt(d @ d)
-                if cutoff is not None and r >= cutoff:
-                    continue
-                energy += lj_pair_energy(r, epsilon, sigma) - shift_energy
-                f = lj_pair_force_over_r(r, epsilon, sigma) * d
-                forces[a] += f
-                forces[b] -= f
+    for s in shifts:
+        d = positions[:, None, :] - positions[None, :, :] - s  # d[a, b] = x_a - x_b - s
+        r = np.sqrt(np.sum(d * d, axis=-1))
+        mask = upper & (r < (np.inf if cutoff is None else cutoff))
+        r_safe = np.where(mask, r, 1.0)
+        energy += np.sum(np.where(mask, lj_pair_energy(r_safe, epsilon, sigma) - shift_energy,
+                                  0.0))
+        pair_force = np.where(mask, lj_pair_force_over_r(r_safe, epsilon, sigma), 0.0)[..., None] * d
+        forces += pair_force.sum(axis=1) - pair_force.sum(axis=0)
     return energy, forces
 
 
