@@ -3,8 +3,11 @@
 The backward induction is plain NumPy, so the engine differentiates through it: one backward
 pass gives delta, vega, theta, rho and epsilon of the tree price, early exercise included. The
 tree price is piecewise *linear* in the spot (its nodes are proportional to S), so its second
-derivative in S is zero almost everywhere; gamma is therefore read from the step-2 nodes, the
-textbook estimator (Hull, ch. 21), which converges to the true gamma as the tree is refined.
+derivative in S is zero almost everywhere, and its first derivative in S is the slope of one
+linear piece, which converges only like 1/sqrt(steps). Delta and gamma are therefore read from
+the step-1 and step-2 nodes, the textbook estimators (Hull, ch. 21), which converge like 1/steps;
+the parameters that move the nodes themselves (sigma, T) or only the weights (r, q) are where
+differentiating through the tree pays: it replaces one rebuilt tree per bump.
 
 References
 ----------
@@ -52,7 +55,7 @@ def binomial_price(S, K, T, r, sigma, q=0.0, kind: str = "put", american: bool =
 
 
 def _induction(S, K, T, r, sigma, q, kind, american, steps):
-    """Price, and the node values and spots at step 2 (for gamma)."""
+    """Price, and the node values and spots at steps 1 and 2 (for delta and gamma)."""
     w = option_sign(kind)
     if not (isinstance(steps, (int, np.integer)) and steps >= 2):
         raise OptionInputError(f"binomial tree: steps must be an integer >= 2, got {steps!r}")
@@ -73,15 +76,15 @@ def _induction(S, K, T, r, sigma, q, kind, american, steps):
     discount = np.exp(-r * dt)
     heights = np.arange(-steps, steps + 1, 2, dtype=np.float64)
     values = np.maximum(w * (S * np.exp(log_up * heights) - K), 0.0)
-    saved = None
+    saved = {}
     for i in range(steps - 1, -1, -1):
         values = discount * (p_up * values[..., 1:] + (1.0 - p_up) * values[..., :-1])
-        if american or i == 2:
+        if american or i in (1, 2):
             spots = S * np.exp(log_up * np.arange(-i, i + 1, 2, dtype=np.float64))
             if american:
                 values = np.maximum(values, w * (spots - K))
-            if i == 2:
-                saved = (values, spots)
+            if i in (1, 2):
+                saved[i] = (values, spots)
     return values[..., 0], saved
 
 
@@ -98,10 +101,10 @@ def _raw(x):
 
 def binomial_greeks(S, K, T, r, sigma, q=0.0, kind: str = "put", american: bool = True,
                     steps: int = 500, units: str = "raw", days_per_year: float = 365) -> Greeks:
-    """Price and first-order Greeks of the tree by differentiating through it, plus gamma.
+    """Price and Greeks of the tree: vega, theta, rho, epsilon by differentiating through it.
 
-    Delta, vega, theta (-dV/dT), rho and epsilon come from one backward pass through the
-    induction (early exercise included); gamma is the step-2 node estimator. Arguments as in
+    Vega, theta (-dV/dT), rho and epsilon come from one backward pass through the induction
+    (early exercise included); delta and gamma are the step-1 and step-2 node estimators. Arguments as in
     :func:`binomial_price`; ``units`` and ``days_per_year`` as in
     :func:`~sciad.finance.greeks`.
 
@@ -113,7 +116,7 @@ def binomial_greeks(S, K, T, r, sigma, q=0.0, kind: str = "put", american: bool 
     """
     arrays = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (S, K, T, r, sigma, q)])
     params = dict(zip(("S", "K", "T", "r", "sigma", "q"), (np.array(a) for a in arrays)))
-    differentiated = {n: v for n, v in params.items() if n != "K"}
+    differentiated = {n: v for n, v in params.items() if n not in ("S", "K")}
 
     def total(x):
         p = {**params, **x}
@@ -121,11 +124,14 @@ def binomial_greeks(S, K, T, r, sigma, q=0.0, kind: str = "put", american: bool 
                                   american, steps)
         return np.sum(price), (price, saved)
 
-    (_, (price, (values2, spots2))), grads = value_and_grad(total, has_aux=True)(differentiated)
+    (_, (price, saved)), grads = value_and_grad(total, has_aux=True)(differentiated)
+    values1, spots1 = saved[1]
+    values2, spots2 = saved[2]
+    delta = (values1[..., 1] - values1[..., 0]) / (spots1[..., 1] - spots1[..., 0])
     upper_delta = (values2[..., 2] - values2[..., 1]) / (spots2[..., 2] - spots2[..., 1])
     lower_delta = (values2[..., 1] - values2[..., 0]) / (spots2[..., 1] - spots2[..., 0])
     gamma = (upper_delta - lower_delta) / (0.5 * (spots2[..., 2] - spots2[..., 0]))
     result = Greeks(model="crr_american" if american else "crr_european", kind=kind, price=price,
-                    delta=grads["S"], gamma=gamma, vega=grads["sigma"], theta=-grads["T"],
+                    delta=delta, gamma=gamma, vega=grads["sigma"], theta=-grads["T"],
                     rho=grads["r"], epsilon=grads["q"])
     return _apply_units(result, units, days_per_year)
