@@ -1,14 +1,24 @@
-"""Indexing: ``x[index]``, assignment ``x[index] = v``, and dtype casts.
+"""Indexing: ``x[index]``, assignment ``x[index] = v``, dtype casts, and the functions that are
+indexing in disguise.
 
 The cotangent of ``x[index]`` is scattered back with ``scatter_add``, itself a primitive whose
 rule is ``getitem``, so indexing differentiates to any order. Repeated fancy indices accumulate.
+``take_along_axis``, ``compress``, ``extract``, ``choose``, ``select`` and ``unique`` are
+recorded as the indexing (or ``np.where``) they perform; ``put_along_axis`` and ``putmask`` as
+assignments (on a Tensor, such as one made by ``np.zeros_like(x)``). ``bincount`` is
+differentiable in its ``weights``. ``unique`` differentiates each value as its first
+occurrence. Index computations (argmax, argsort, nonzero, searchsorted ...) return plain arrays.
 """
 
 import numpy as np
 
+from ...errors import NotDifferentiableError
 from .. import tensor as tensor_module
 from ..graph import Primitive, Tensor, apply
-from ..registry import defvjp, dtype_of, shape_of, unbroadcast
+from ..registry import (FUNCTION_RULES, defvjp, dtype_of, function_name, nondifferentiable,
+                        shape_of, unbroadcast)
+
+_BEFORE = set(FUNCTION_RULES)
 
 
 def _getitem(x, index):
@@ -93,3 +103,169 @@ def _take_vjp(g, ans, a, indices, axis=None, **_):
 
 
 defvjp(np.take, _take_vjp)
+
+
+# --- functions that are indexing in disguise: recorded as x[index], no rule of their own ------
+def _along_axis_index(arr_shape, indices, axis):
+    """The fancy index that ``take_along_axis``/``put_along_axis`` apply (as NumPy builds it)."""
+    ndim = len(arr_shape)
+    index = []
+    for dim in range(ndim):
+        if dim == axis:
+            index.append(indices)
+        else:
+            shape = [1] * ndim
+            shape[dim] = arr_shape[dim]
+            index.append(np.arange(arr_shape[dim]).reshape(shape))
+    return tuple(index)
+
+
+def _raw(x):
+    while type(x) is Tensor:
+        x = x._value
+    return x
+
+
+def _take_along_axis(arr, indices, axis=-1):
+    indices = np.asarray(_raw(indices))
+    if axis is None:
+        return np.reshape(arr, (-1,))[indices]
+    axis = axis % len(shape_of(arr))
+    return arr[_along_axis_index(shape_of(arr), indices, axis)]
+
+
+def _require_tensor(arr, func):
+    """In-place functions update a Tensor functionally (like ``y[i] = v``); a plain ndarray
+    cannot hold a derivative."""
+    if type(arr) is not Tensor:
+        raise NotDifferentiableError(
+            f"{function_name(func)} would write a traced value into a plain ndarray and drop its "
+            "derivative; create the array with np.zeros_like(x) (or copy a Tensor) first")
+
+
+def _put_along_axis(arr, indices, values, axis):
+    _require_tensor(arr, np.put_along_axis)
+    indices = np.asarray(_raw(indices))
+    if axis is None:
+        flat = np.reshape(arr, (-1,))
+        flat[indices] = values
+        arr[...] = np.reshape(flat, shape_of(arr))
+    else:
+        arr[_along_axis_index(shape_of(arr), indices, axis % len(shape_of(arr)))] = values
+
+
+def _putmask(a, mask, values):
+    _require_tensor(a, np.putmask)
+    positions = np.nonzero(np.broadcast_to(np.asarray(_raw(mask), bool), shape_of(a)))
+    if shape_of(values) == shape_of(a):
+        a[positions] = values[positions]
+    else:  # NumPy repeats the values cyclically: a.flat[i] takes values.flat[i % values.size]
+        flat_positions = np.ravel_multi_index(positions, shape_of(a))
+        a[positions] = np.reshape(values, (-1,))[flat_positions % int(np.size(_raw(values)))]
+
+
+def _compress(condition, a, axis=None, out=None):
+    if out is not None:
+        raise NotDifferentiableError("np.compress(..., out=...) would drop the derivative; "
+                                     "assign the result instead")
+    positions = np.flatnonzero(np.asarray(_raw(condition)))
+    if axis is None:
+        return np.reshape(a, (-1,))[positions]
+    axis = axis % len(shape_of(a))
+    return a[(slice(None),) * axis + (positions,)]
+
+
+def _extract(condition, arr):
+    positions = np.flatnonzero(np.asarray(_raw(condition)))
+    return np.reshape(arr, (-1,))[positions]
+
+
+def _select(condlist, choicelist, default=0):
+    # the first true condition wins, so apply them from the last to the first
+    if len(condlist) != len(choicelist):
+        raise ValueError("np.select: condlist and choicelist must have the same length")
+    shape = np.broadcast_shapes(*(np.shape(_raw(c)) for c in condlist),
+                                *(shape_of(c) for c in choicelist), shape_of(default))
+    result = np.broadcast_to(default, shape) if type(default) is Tensor else default
+    for condition, choice in reversed(list(zip(condlist, choicelist))):
+        result = np.where(_raw(condition), choice, result)
+    return np.broadcast_to(result, shape) if shape_of(result) != shape else result
+
+
+def _choose(a, choices, out=None, mode="raise"):
+    if out is not None:
+        raise NotDifferentiableError("np.choose(..., out=...) would drop the derivative; assign "
+                                     "the result instead")
+    a = np.asarray(_raw(a))
+    choices = list(choices)
+    count = len(choices)
+    if mode == "wrap":
+        a = a % count
+    elif mode == "clip":
+        a = np.clip(a, 0, count - 1)
+    elif np.any((a < 0) | (a >= count)):
+        raise ValueError("invalid entry in choice array")
+    shape = np.broadcast_shapes(a.shape, *(shape_of(c) for c in choices))
+    stacked = np.stack([np.broadcast_to(c, shape) for c in choices])
+    return _take_along_axis(stacked, np.broadcast_to(a, shape)[None], axis=0)[0]
+
+
+def _unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None,
+            **kwargs):
+    # the unique values are entries of ar: each is differentiated as its first occurrence
+    if axis is not None:
+        raise NotImplementedError("sciad differentiates np.unique(x) with axis=None only")
+    raw = _raw(ar)
+    found = np.unique(raw, return_index=True, return_inverse=return_inverse,
+                      return_counts=return_counts, **kwargs)
+    values = np.reshape(ar, (-1,))[found[1]]
+    extras = ((found[1],) if return_index else ()) + tuple(found[2:])
+    return (values,) + extras if extras else values
+
+
+for _func, _implementation in ((np.take_along_axis, _take_along_axis),
+                               (np.put_along_axis, _put_along_axis), (np.putmask, _putmask),
+                               (np.compress, _compress), (np.extract, _extract),
+                               (np.select, _select), (np.choose, _choose),
+                               (np.unique, _unique)):
+    FUNCTION_RULES[_func] = (lambda implementation: lambda args, kwargs:
+                             implementation(*args, **kwargs))(_implementation)
+
+
+# --- bincount: a scatter-add of the weights ---------------------------------------------------
+def _bincount(x, weights, minlength=0):
+    return np.bincount(x, weights, minlength=minlength)
+
+
+def _bincount_vjp(argnum, g, ans, args, kwargs):
+    if argnum != 1:
+        return None
+    x = args[0]
+    return g[x]
+
+
+BINCOUNT = Primitive("numpy.bincount", _bincount, _bincount_vjp)
+
+
+def _bincount_handler(args, kwargs):
+    names = ("weights", "minlength")
+    options = dict(zip(names, args[1:]), **kwargs)
+    x = np.asarray(_raw(args[0]))
+    weights, minlength = options.get("weights"), options.get("minlength", 0)
+    if weights is None:
+        return np.bincount(x, minlength=minlength)
+    return apply(BINCOUNT, (x, weights), {"minlength": minlength})
+
+
+FUNCTION_RULES[np.bincount] = _bincount_handler
+
+# Index computations on traced arrays: integer or boolean results, no derivative to carry.
+nondifferentiable(
+    np.argmax, np.argmin, np.nanargmax, np.nanargmin, np.argsort, np.argpartition, np.lexsort,
+    np.nonzero, np.flatnonzero, np.argwhere, np.searchsorted, np.digitize, np.shape, np.ndim,
+    np.size, np.count_nonzero, np.result_type, np.any, np.all, np.isin, np.isclose,
+    np.allclose, np.array_equal, np.min_scalar_type, np.can_cast, np.may_share_memory,
+    np.shares_memory,
+)
+
+REGISTERED = tuple(f for f in FUNCTION_RULES if f not in _BEFORE)  # for the test's table check
