@@ -110,6 +110,15 @@ CASES = [
     Case(LA.matmul, "batched", LA.matmul, (A_BATCH, B), order=1),
     Case(LA.matrix_transpose, "batched", LA.matrix_transpose, (M3,), order=1),
     Case(LA.vecdot, "axis=0", lambda a, b: LA.vecdot(a, b, axis=0), (A, B[:, :1]), order=1),
+    Case(LA.diagonal, "offset=1", lambda x: LA.diagonal(x, offset=1), (M3,), order=1),
+    Case(LA.trace, "batched", LA.trace, (M3,), order=1),
+    Case(LA.outer, "vectors", LA.outer, (VEC, V5), order=1),
+    Case(LA.cond, "2-norm", LA.cond, (A_BATCH,), order=1),
+    Case(LA.cond, "p=-2", lambda x: LA.cond(x, -2), (A,), order=1),
+    Case(LA.cond, "p='fro'", lambda x: LA.cond(x, "fro"), (A,), order=1),
+    Case(LA.cond, "p=1", lambda x: LA.cond(x, 1), (A,), order=1),
+    Case(LA.tensordot, "axes=1", lambda a, b: LA.tensordot(a, b, axes=1), (A, B), order=1),
+    Case(LA.cross, "3-vectors", lambda a, b: LA.cross(a, b), (A, VEC), order=1),
     _norm_case("vector 2", (V5,)),
     _norm_case("vector 1", (V5,), ord=1),
     _norm_case("vector inf", (V5,), ord=np.inf),
@@ -134,10 +143,30 @@ CASES = [
     Case(LA.vector_norm, "all", LA.vector_norm, (M3,), order=1),
     Case(LA.matrix_norm, "ord=1", lambda x: LA.matrix_norm(x, ord=1), (M3,), order=1),
 ]
+A_IMAG = rng.normal(size=(3, 3))
+
+
+def _parts(z):
+    return np.stack([np.real(z), np.imag(z)])
+
+
+# complex matrices as two real arrays: checks the cotangent convention dL/dRe + i dL/dIm
+COMPLEX_CASES = [
+    Case(LA.inv, "complex", lambda x, y: _parts(LA.inv(x + 1j * y)), (A, A_IMAG), order=1),
+    Case(LA.solve, "complex", lambda x, y, b: _parts(LA.solve(x + 1j * y, b)), (A, A_IMAG, VEC),
+         order=1),
+    Case(LA.det, "complex", lambda x, y: _parts(LA.det(x + 1j * y)), (A, A_IMAG), order=1),
+    Case(LA.slogdet, "complex", lambda x, y: LA.slogdet(x + 1j * y)[1], (A, A_IMAG), order=1),
+    Case(LA.pinv, "complex", lambda x, y: _parts(LA.pinv(x + 1j * y)), (TALL, TALL), order=1),
+    Case(LA.norm, "complex, axis=0", lambda x, y: LA.norm(x + 1j * y, axis=0), (A, A_IMAG),
+         order=1),
+    Case(LA.norm, "complex, ord=1", lambda x, y: LA.norm(x + 1j * y, 1, axis=1), (A, A_IMAG),
+         order=1),
+]
 SECOND_ORDER = [case for case in CASES if case.order == 2]
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+@pytest.mark.parametrize("case", CASES + COMPLEX_CASES, ids=case_ids(CASES + COMPLEX_CASES))
 def test_first_derivative_matches_finite_differences(case):
     sciad.check_grads(case.fun, case.args, order=1)
 

@@ -280,6 +280,47 @@ def _vecdot(args, kwargs):
     return np.sum(x1 * x2, axis=kwargs.get("axis", -1))
 
 
+def _array_api_alias(func, *keywords):
+    """numpy.linalg's array-API functions, recorded as the NumPy functions they equal."""
+    def handler(args, kwargs):
+        return func(*args, **{key: kwargs[key] for key in keywords if key in kwargs})
+    return handler
+
+
+def _diagonal(args, kwargs):
+    return np.diagonal(args[0], offset=kwargs.get("offset", 0), axis1=-2, axis2=-1)
+
+
+def _trace(args, kwargs):
+    return np.trace(args[0], offset=kwargs.get("offset", 0), axis1=-2, axis2=-1)
+
+
+def _outer(args, kwargs):
+    x1, x2 = args
+    if len(shape_of(x1)) != 1 or len(shape_of(x2)) != 1:
+        raise ValueError("numpy.linalg.outer takes two 1-D arrays")
+    return np.expand_dims(x1, -1) * x2
+
+
+def _cond(args, kwargs):
+    """cond(x, p): the ratio of extreme singular values (p None, 2, -2), otherwise
+    norm(x, p) * norm(inv(x), p); differentiable through svd, norm and inv."""
+    x = args[0]
+    p = args[1] if len(args) > 1 else kwargs.get("p")
+    if p in (None, 2, -2):
+        s = np.linalg.svd(x, compute_uv=False)
+        largest, smallest = s[..., 0], s[..., -1]
+        return smallest / largest if p == -2 else largest / smallest
+    return (np.linalg.norm(x, ord=p, axis=(-2, -1))
+            * np.linalg.norm(np.linalg.inv(x), ord=p, axis=(-2, -1)))
+
+
+FUNCTION_RULES[np.linalg.diagonal] = _diagonal
+FUNCTION_RULES[np.linalg.trace] = _trace
+FUNCTION_RULES[np.linalg.outer] = _outer
+FUNCTION_RULES[np.linalg.cond] = _cond
+FUNCTION_RULES[np.linalg.tensordot] = _array_api_alias(np.tensordot, "axes")
+FUNCTION_RULES[np.linalg.cross] = _array_api_alias(np.cross, "axis")
 FUNCTION_RULES[np.linalg.matrix_power] = _matrix_power
 FUNCTION_RULES[np.linalg.multi_dot] = _multi_dot
 FUNCTION_RULES[np.linalg.matmul] = _linalg_matmul
