@@ -14,6 +14,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..engine.control import stop_gradient
 from ._inputs import OptionInputError, check_nonnegative, check_positive
 
 __all__ = ["GBM", "Heston"]
@@ -122,19 +123,21 @@ class Heston:
         dt = maturity / n_steps
         sqrt_dt = np.sqrt(dt)
         carry = (p["rate"] - p["dividend"]) * dt
+        half_dt = 0.5 * dt
         rho = p["correlation"]
         rho_perp = np.sqrt(1.0 - rho * rho)
         kappa_dt = p["kappa"] * dt
-        mean_reversion = kappa_dt * p["long_var"]
+        long_var = p["long_var"]
         vol_of_vol = p["vol_of_vol"] * sqrt_dt
         log_spot = np.log(p["spot"])
         variance = p["v0"]
         for z1, z2 in zip(normals[0], normals[1]):
-            positive = np.maximum(variance, 0.0)
+            alive = stop_gradient(variance) > 0
+            positive = np.where(alive, variance, 0.0)
             # floor inside the root: sqrt has an infinite slope at 0 and 0 * inf would be NaN;
-            # where the floor binds, max() passes no derivative, so the floor is exact
-            root = np.sqrt(np.maximum(variance, 1e-300))
-            log_spot = log_spot + carry - 0.5 * positive * dt + root * sqrt_dt * z1
-            variance = (variance + mean_reversion - kappa_dt * positive
+            # where the floor is used, where() passes no derivative, so the floor is exact
+            root = np.sqrt(np.where(alive, variance, 1e-300))
+            log_spot = log_spot + (carry - positive * half_dt) + root * sqrt_dt * z1
+            variance = (variance + kappa_dt * (long_var - positive)
                         + vol_of_vol * root * (rho * z1 + rho_perp * z2))
             yield np.exp(log_spot)
