@@ -36,7 +36,7 @@ def _cumprod_vjp_with_zeros(g, x, axis):
     """dx_i = prod_{j<i} x_j * sum_{k>=i} g_k prod_{i<j<=k} x_j, with no division by x.
 
     Builds the (n, n) table of partial products prod_{i<j<=k} x_j per position along ``axis``:
-    O(n^2) memory, used only when the input holds zeros."""
+    O(n^2) memory, used only when a run along ``axis`` holds two zeros or more."""
     last = np.moveaxis(x, axis, -1)
     g_last = np.moveaxis(g, axis, -1)
     n = shape_of(last)[-1]
@@ -50,12 +50,27 @@ def _cumprod_vjp_with_zeros(g, x, axis):
     return np.moveaxis(before * tail, -1, axis)
 
 
+def _cumprod_vjp_one_zero(g, ans, x, zero, axis):
+    """At most one zero z per run along ``axis``, in O(n): with c = cumprod(x, zero -> 1),
+    dx_i = sum_{k>=i} g_k ans_k / x_i before z, sum_{k>=z} g_k c_k at z, and
+    x_z sum_{k>=i} g_k c_k / x_i after z (x_z is 0, but its derivative is not)."""
+    before = np.cumsum(zero, axis=axis) == 0
+    nonzero = np.where(zero, 1.0, x)
+    tail = _reverse_cumsum(g * np.cumprod(nonzero, axis=axis), axis)
+    x_zero = np.sum(np.where(zero, x, 0.0), axis=axis, keepdims=True)
+    return np.where(before, _reverse_cumsum(g * ans, axis) / nonzero,
+                    np.where(zero, tail, x_zero * tail / nonzero))
+
+
 def _cumprod_vjp(g, ans, x, axis=None, dtype=None, out=None):
     shape = shape_of(x)
     if axis is None:
         x, ans, axis = np.reshape(x, (-1,)), np.reshape(ans, (-1,)), 0
-    if np.all(stop_gradient(x) != 0):
+    zero = stop_gradient(x) == 0
+    if not np.any(zero):
         cot = _reverse_cumsum(g * ans, axis) / x
+    elif np.all(np.sum(zero, axis=axis) <= 1):
+        cot = _cumprod_vjp_one_zero(g, ans, x, zero, axis)
     else:
         cot = _cumprod_vjp_with_zeros(g, x, axis)
     return unbroadcast(np.reshape(cot, shape), shape, dtype_of(x))

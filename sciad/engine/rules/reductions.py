@@ -108,12 +108,17 @@ def _extremum_vjp(name):
     def vjp(g, ans, x, axis=None, out=None, keepdims=False, initial=None, where=None):
         _refuse_where(name, where)
         shape = shape_of(x)
+        axes = normalize_axis(axis, len(shape))
+        kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+        best = np.reshape(stop_gradient(ans), kept)  # broadcasting beats a broadcast_to view
         value = stop_gradient(x)
-        best = np.broadcast_to(stop_gradient(restore_reduced(ans, shape, axis, keepdims)), shape)
-        hit = (value == best) | (np.isnan(value) & np.isnan(best))  # NaN propagates as the max
-        count = np.sum(hit, axis=normalize_axis(axis, len(shape)), keepdims=True)
-        share = (hit / np.maximum(count, 1)).astype(dtype_of(x), copy=False)
-        return _like(restore_reduced(g, shape, axis, keepdims) * share, x)
+        hit = value == best
+        if np.any(np.isnan(best)):  # NaN propagates as the max: it takes the cotangent
+            hit |= np.isnan(value) & np.isnan(best)
+        share = hit.astype(dtype_of(x))
+        if np.count_nonzero(hit) != np.size(best):  # ties (or an initial value that won)
+            share /= np.maximum(np.sum(hit, axis=axes, keepdims=True), 1)
+        return _like(np.reshape(g, kept) * share, x)
     return vjp
 
 

@@ -1,0 +1,59 @@
+"""Reduction and shape rules: gradient time / plain NumPy function time, measured in one run.
+
+Run:  python benchmarks/reductions_shapes.py [--repeat 7]
+
+Each workload is a scalar function built on one family member; the ratio is the time of
+``sciad.grad(f)`` over the time of ``f`` on plain arrays (lower is better; a reverse-mode
+gradient costs a few function evaluations). Times are medians over repeats (see engine.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import scipy.special
+
+import sciad
+from engine import _time  # same timing protocol as the engine benchmark
+
+
+def _workloads(rng):
+    matrix = rng.uniform(0.5, 1.5, (1000, 200))
+    zeros = matrix[:, :50].copy()
+    zeros[::7, 3] = 0.0
+    image = rng.standard_normal((500, 500))
+    weights = np.linspace(0.0, 1.0, 504 * 504).reshape(504, 504)
+    return {
+        # name: (f on plain arrays with NumPy/scipy, the same f for sciad, input)
+        "logsumexp 1000x200 axis=1": (
+            lambda x: np.sum(scipy.special.logsumexp(x, axis=1)),
+            lambda x: np.sum(sciad.logsumexp(x, axis=1)), matrix),
+        "prod 1000x200 axis=1": (lambda x: np.sum(np.prod(x, axis=1)), None, matrix),
+        "prod with zeros 1000x50": (lambda x: np.sum(np.prod(x, axis=1)), None, zeros),
+        "max 1000x200 axis=0": (lambda x: np.sum(np.max(x, axis=0)), None, matrix),
+        "std 1000x200 axis=0": (lambda x: np.sum(np.std(x, axis=0, ddof=1)), None, matrix),
+        "cumprod 1000x200 axis=1": (lambda x: np.sum(np.cumprod(x, axis=1)), None, matrix),
+        "cumprod with zeros 1000x50": (lambda x: np.sum(np.cumprod(x, axis=1)), None, zeros),
+        "sort 1000x200": (lambda x: np.sum(np.sort(x) * matrix), None, matrix),
+        "pad reflect 500x500": (lambda x: np.sum(np.pad(x, 2, mode="reflect") * weights), None,
+                                image),
+        "repeat + tile 1000x200": (lambda x: np.sum(np.tile(np.repeat(x, 2, axis=0), 2)), None,
+                                   matrix),
+    }
+
+
+def main(repeat: int) -> None:
+    rng = np.random.default_rng(0)
+    print(f"{'workload':30s} {'f (ms)':>9s} {'grad (ms)':>10s} {'ratio':>7s}")
+    for name, (plain, traced, x) in _workloads(rng).items():
+        gradient = sciad.grad(traced or plain)
+        t_plain = _time(lambda: plain(x), repeat)
+        t_grad = _time(lambda: gradient(x), repeat)
+        print(f"{name:30s} {t_plain * 1e3:9.3f} {t_grad * 1e3:10.3f} {t_grad / t_plain:7.1f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    main(parser.parse_args().repeat)
