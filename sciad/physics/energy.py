@@ -14,6 +14,8 @@ from typing import Callable
 import numpy as np
 
 from ..engine.control import stop_gradient
+from ..engine.transforms import hvp
+from ._pairs import PairIndex, pair_difference
 from .neighbors import NeighborList, all_pairs
 from .potentials import PairPotential
 from .space import PhysicsError, Space
@@ -56,28 +58,68 @@ def pair_energy(potential: PairPotential, space: Space, neighbors: NeighborList 
                            f"and friends), got {type(potential).__name__}")
     _check_range(potential, space, neighbors)
     species = None if species is None else np.asarray(species, dtype=np.intp)
-    all_pair_cache: dict = {}
+    cache: dict = {}  # pair arrays -> PairIndex; holds the arrays, so their ids stay unique
 
-    def pairs_for(positions):
+    def pairs_for(positions) -> PairIndex:
         if potential.bonds is not None:
-            return potential.bonds[:, 0], potential.bonds[:, 1]
-        if neighbors is not None:
-            return neighbors.update(stop_gradient(positions))
-        count = len(positions)
-        if count not in all_pair_cache:
-            all_pair_cache[count] = all_pairs(count)
-        return all_pair_cache[count]
+            i, j = potential.bonds[:, 0], potential.bonds[:, 1]
+        elif neighbors is not None:
+            i, j = neighbors.update(stop_gradient(positions))
+        else:
+            count = len(positions)
+            if ("all", count) not in cache:
+                cache[("all", count)] = all_pairs(count)
+            i, j = cache[("all", count)]
+        key = (id(i), id(j))
+        if key not in cache or cache[key][0] is not i or cache[key][1] is not j:
+            for old in [k for k in cache if k[0] != "all"]:
+                del cache[old]  # the neighbor list was rebuilt: forget the old pairs
+            cache[key] = (i, j, PairIndex(i, j))
+        return cache[key][2]
+
+    def energy_of_displacements(d, pairs, params):
+        r = np.sqrt(np.sum(d * d, axis=1))
+        values = _pair_parameters(potential, params, pairs.i, pairs.j, species)
+        return np.sum(potential(r, **values))
 
     def energy(positions, params: dict | None = None, strain=None):
         _check_positions(positions, species)
-        i, j = pairs_for(positions)
-        d = space.displacement(positions[i], positions[j], strain)
-        r = np.sqrt(np.sum(d * d, axis=1))
-        values = _pair_parameters(potential, params, i, j, species)
-        return np.sum(potential(r, **values))
+        pairs = pairs_for(positions)
+        d = space.periodic_displacement(pair_difference(positions, pairs), strain)
+        return energy_of_displacements(d, pairs, params)
+
+    def pair_hessian(positions, params: dict | None = None):
+        """The exact (3N, 3N) Hessian from per-pair 3x3 blocks (three Hessian-vector products
+        whatever N); :func:`sciad.physics.hessian` uses it."""
+        positions = np.asarray(positions, dtype=np.float64)
+        _check_positions(positions, species)
+        pairs = pairs_for(positions)
+        d = space.periodic_displacement(pair_difference(positions, pairs))
+        return _assemble_pair_hessian(energy_of_displacements, d, pairs, params, len(positions))
 
     energy.__name__ = f"{potential.name}_energy"
+    energy.pair_hessian = pair_hessian
     return energy
+
+
+def _assemble_pair_hessian(energy_of_displacements, d, pairs, params, count):
+    # E = sum_p phi_p(d_p) with d_p = x_i - x_j (+ a constant image shift), so d2E/dd2 is
+    # block diagonal: one Hessian-vector product with e_k on every pair gives column k of all
+    # P blocks B_p. Then H[i,i] += B, H[j,j] += B, H[i,j] -= B, H[j,i] -= B.
+    product = hvp(lambda x: energy_of_displacements(x, pairs, params))
+    blocks = np.empty((len(pairs), 3, 3))
+    for k in range(3):
+        direction = np.zeros_like(d)
+        direction[:, k] = 1.0
+        blocks[:, :, k] = product(d, direction)
+    i, j = pairs.i, pairs.j
+    rows = np.concatenate([i, j, i, j])
+    cols = np.concatenate([i, j, j, i])
+    signed = np.concatenate([blocks, blocks, -blocks, -blocks])
+    a, b = np.meshgrid(np.arange(3), np.arange(3), indexing="ij")
+    flat = ((3 * rows[:, None, None] + a) * (3 * count) + 3 * cols[:, None, None] + b).ravel()
+    size = 3 * count
+    return np.bincount(flat, signed.ravel(), size * size).reshape(size, size)
 
 
 def sum_energies(*terms: Callable) -> Callable:

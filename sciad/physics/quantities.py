@@ -82,7 +82,14 @@ def stress(energy: Callable, positions, space: Space, **kwargs) -> np.ndarray:
 
 
 def hessian(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
-    """The exact ``(3N, 3N)`` Hessian ``d2E / dx_a dx_b`` (atom-major: x0, y0, z0, x1 ...)."""
+    """The exact ``(3N, 3N)`` Hessian ``d2E / dx_a dx_b`` (atom-major: x0, y0, z0, x1 ...).
+
+    Energies from :func:`pair_energy` assemble it from per-pair 3x3 blocks (three
+    Hessian-vector products whatever N); any other energy gets the engine's reverse-over-reverse
+    Hessian (3N backward passes)."""
+    pair_hessian = getattr(energy, "pair_hessian", None)
+    if pair_hessian is not None and not kwargs and len(args) <= 1:
+        return pair_hessian(positions, *args)
     count = np.shape(positions)[0]
     matrix = engine_hessian(energy)(positions, *args, **kwargs)
     return np.reshape(matrix, (3 * count, 3 * count))

@@ -170,3 +170,15 @@ def test_force_matching_loss_gradient():
     analytic = sciad.grad(loss)(1.1)
     numeric = (loss(1.1 + 1e-6) - loss(1.1 - 1e-6)) / 2e-6
     assert analytic == pytest.approx(numeric, rel=1e-5)
+
+
+def test_pair_hessian_equals_engine_hessian_in_a_periodic_cell():
+    positions, box, _ = lj_liquid(n_side=2, density=0.55, seed=9)
+    space = phys.periodic(box)
+    energy = phys.pair_energy(phys.lennard_jones(cutoff=1.8, r_onset=1.5), space,
+                              phys.NeighborList(space, 1.8, skin=0.1))
+    params = {"sigma": 0.97}
+    fast = phys.hessian(energy, positions, params)
+    generic = sciad.hessian(energy)(positions, params).reshape(fast.shape)
+    np.testing.assert_allclose(fast, generic, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(fast.sum(axis=0), 0.0, atol=1e-9)  # translation invariance
