@@ -114,8 +114,10 @@ elementwise(np.tan, lambda ans, x: 1.0 + ans * ans)
 elementwise(np.arcsin, lambda ans, x: 1.0 / np.sqrt(1.0 - x * x))
 elementwise(np.arccos, lambda ans, x: -1.0 / np.sqrt(1.0 - x * x))
 elementwise(np.arctan, lambda ans, x: 1.0 / (1.0 + x * x))
-elementwise(np.arctan2, lambda ans, y, x: x / (x * x + y * y), lambda ans, y, x: -y / (x * x + y * y))
-elementwise(np.hypot, lambda ans, x, y: _safe_divide(x, ans), lambda ans, x, y: _safe_divide(y, ans))
+elementwise(np.arctan2, lambda ans, y, x: x / (x * x + y * y),
+            lambda ans, y, x: -y / (x * x + y * y))
+elementwise(np.hypot, lambda ans, x, y: _safe_divide(x, ans),
+            lambda ans, x, y: _safe_divide(y, ans))
 elementwise(np.sinh, lambda ans, x: np.cosh(x))
 elementwise(np.cosh, lambda ans, x: np.sinh(x))
 elementwise(np.tanh, lambda ans, x: 1.0 - ans * ans)
