@@ -39,7 +39,7 @@ def check_positive(name: str, x, where: str) -> None:
     bad = ~(values > 0)
     if np.any(bad):
         raise OptionInputError(
-            f"{where}: {name} must be > 0, got {values[bad].ravel()[0]!r}"
+            f"{where}: {name} must be > 0, got {float(values[bad].ravel()[0]):.10g}"
             f"{' (first of %d bad elements)' % bad.sum() if bad.sum() > 1 else ''}")
 
 
@@ -49,5 +49,5 @@ def check_nonnegative(name: str, x, where: str) -> None:
     bad = ~(values >= 0)
     if np.any(bad):
         raise OptionInputError(
-            f"{where}: {name} must be >= 0, got {values[bad].ravel()[0]!r}"
+            f"{where}: {name} must be >= 0, got {float(values[bad].ravel()[0]):.10g}"
             f"{' (first of %d bad elements)' % bad.sum() if bad.sum() > 1 else ''}")

@@ -92,9 +92,9 @@ def _solve(price, S, K, T, r, q, kind, tol=1e-14, max_iter=200):
         i = np.flatnonzero(bad.ravel())[0]
         lower = max(w * (spot_pv.ravel()[i] - strike_pv.ravel()[i]), 0.0)
         raise ArbitrageBoundsError(
-            f"{where}: the {kind} price {price.ravel()[i]!r} (element {i}, S={S.ravel()[i]!r}, "
-            f"K={K.ravel()[i]!r}, T={T.ravel()[i]!r}) is outside the no-arbitrage bounds "
-            f"({lower!r}, {upper.ravel()[i]!r}) (open interval, to rounding); no volatility "
+            f"{where}: the {kind} price {price.flat[i]:.10g} (element {i}, S={S.flat[i]:.10g}, "
+            f"K={K.flat[i]:.10g}, T={T.flat[i]:.10g}) is outside the no-arbitrage bounds "
+            f"({lower:.10g}, {upper.flat[i]:.10g}) (open interval, to rounding); no volatility "
             f"reproduces it: check the price, the rates and the kind")
     return _newton_log_price(otm_price, spot_pv, strike_pv, T, otm_sign, tol, max_iter)
 
