@@ -107,7 +107,9 @@ def heatmap(result: Any, ax: Any = None, *, cmap: str = "RdBu_r", annotate: bool
         annotate = max(matrix.shape) <= 12
     if annotate:
         for (i, j), value in np.ndenumerate(matrix):
-            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8)
+            dark = abs(value) > 0.6 * limit  # white text on the saturated cells
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
     if colorbar:
         title = {"elasticity": "elasticity d ln y / d ln p", "semi": "p dy/dp"}
         ax.figure.colorbar(image, ax=ax, label=title.get(result.normalize, "dy/dp"))
@@ -159,7 +161,8 @@ def dgsm_bars(result: Any, ax: Any = None, *, measure: str = "upper_bound",
     if measure not in _DGSM_LABELS:
         raise ValueError(f"measure must be one of {list(_DGSM_LABELS)}, got {measure!r}")
     ax = target_axes(ax)
-    groups = [(f"DGSM {measure}", np.asarray(getattr(result, measure)), result.ci.get(measure))]
+    label = {"upper_bound": "DGSM bound", "index": "DGSM index", "nu": "DGSM nu"}[measure]
+    groups = [(label, np.asarray(getattr(result, measure)), result.ci.get(measure))]
     if sobol is not None:
         groups.append(("Sobol total index", np.asarray(sobol.total), sobol.ci.get("total")))
     _grouped_bars(ax, list(result.names), groups, _DGSM_LABELS[measure])

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from ..errors import SciadError
 
@@ -58,7 +58,7 @@ class Problem:
         u = np.clip(unit_cube, 1e-12, 1.0 - 1e-12)
         x = np.empty_like(u)
         for i, (dist, b) in enumerate(zip(self.dists, self.bounds)):
-            x[:, i] = _distribution(dist, b).ppf(u[:, i])
+            x[:, i] = _quantile(dist, b, u[:, i])
         return x
 
     def chain_factors(self, x: np.ndarray) -> np.ndarray:
@@ -84,6 +84,20 @@ def _distribution(dist: str, b) -> Any:
     if dist == "lognorm":
         return stats.lognorm(s=b[1], scale=np.exp(b[0]))
     return stats.triang(c=b[2], loc=b[0], scale=b[1] - b[0])
+
+
+def _quantile(dist: str, b, u: np.ndarray) -> np.ndarray:
+    """Inverse CDFs in closed form (scipy's frozen laws cost ~5 ms per column in overhead)."""
+    if dist == "unif":
+        return b[0] + (b[1] - b[0]) * u
+    if dist == "norm":
+        return b[0] + b[1] * special.ndtri(u)
+    if dist == "lognorm":
+        return np.exp(b[0] + b[1] * special.ndtri(u))
+    lower, width, peak = b[0], b[1] - b[0], b[2]
+    left = lower + width * np.sqrt(u * peak)
+    right = lower + width * (1.0 - np.sqrt((1.0 - u) * (1.0 - peak)))
+    return np.where(u < peak, left, right)
 
 
 def _poincare_constant(dist: str, b) -> float:

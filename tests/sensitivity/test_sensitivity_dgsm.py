@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from sciad.sensitivity import (ModelOutputError, ProblemError, SampleError, dgsm, parse_problem,
                                sobol)
@@ -146,6 +147,11 @@ def test_problem_distributions_follow_salib_conventions():
     x = spec.inputs(np.full((1, 4), 0.5))[0]
     # medians: uniform midpoint, normal mean, lognormal exp(mu), symmetric triangle's middle
     np.testing.assert_allclose(x, [3.0, 1.0, 1.0, 1.0])
+    u = np.random.default_rng(1).random((200, 4))
+    laws = [stats.uniform(2, 2), stats.norm(1, 0.5), stats.lognorm(s=0.25, scale=1.0),
+            stats.triang(c=0.5, loc=0, scale=2)]
+    expected = np.column_stack([law.ppf(u[:, i]) for i, law in enumerate(laws)])
+    np.testing.assert_allclose(spec.inputs(u), expected, rtol=1e-12)
     # Poincare constants: (b-a)^2/pi^2, sigma^2, sigma^2 of ln x; symmetric triangle on [0, 2]:
     # Cheeger bound 4 (sup min(F, 1-F)/p)^2 = 4 (0.5 / 1)^2 = 1
     np.testing.assert_allclose(spec.poincare_constants(), [4 / np.pi ** 2, 0.25, 0.0625, 1.0],
