@@ -31,8 +31,8 @@ class _FlatConstraint:
 
     def __init__(self, fun: Callable, args: tuple, space: ParamSpace, label: str, x0: np.ndarray):
         self.user_fun, self.args, self.space, self.label = fun, tuple(args), space, label
-        values = check_vector_output(self.on_vector(x0), f"constraint {label}", "at x0")
-        self.size = values.size
+        at_start = self.user_fun(space.unflatten(np.asarray(x0, dtype=np.float64)), *self.args)
+        self.size = check_vector_output(at_start, f"constraint {label}", "at x0").size
 
     def on_vector(self, x):
         return np.reshape(self.user_fun(self.space.unflatten(x), *self.args), (-1,))

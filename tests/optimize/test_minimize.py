@@ -82,7 +82,7 @@ REFERENCE_KWARGS = {
     "trust-exact": {"jac": rosen_der, "hess": rosen_hess},
     "dogleg": {"jac": rosen_der, "hess": rosen_hess},
 }
-SIZES = {"SLSQP": (2, 30), "BFGS": (2, 60), "trust-exact": (2, 100), "dogleg": (2, 100),
+SIZES = {"SLSQP": (2, 10), "BFGS": (2, 60), "trust-exact": (2, 100), "dogleg": (2, 100),
          "trust-constr": (2, 100)}
 CASES = [(method, n) for method in REFERENCE_KWARGS
          for n in SIZES.get(method, (2, 100, 1000))]
