@@ -48,3 +48,20 @@ def check_float32_preserved(case: Case) -> None:
 def functions_without_rows(registered, cases) -> list[str]:
     covered = {case.func for case in cases}
     return sorted(function_name(f) for f in registered if f not in covered)
+
+
+def rule_tests(cases, registered):
+    """The two table tests of a rule family, for a test module to bind at top level:
+    every row against finite differences and in float32, and a row for every registered
+    function (so that a rule added without a row fails)."""
+    import pytest
+
+    @pytest.mark.parametrize("case", cases, ids=case_ids(cases))
+    def test_row(case):
+        check_against_finite_differences(case)
+        check_float32_preserved(case)
+
+    def test_every_registered_function_has_a_row():
+        assert functions_without_rows(registered, cases) == []
+
+    return test_row, test_every_registered_function_has_a_row

@@ -5,8 +5,7 @@ import pytest
 import scipy.special
 
 import sciad
-from rule_table import (Case, case_ids, check_against_finite_differences,
-                        check_float32_preserved, functions_without_rows)
+from rule_table import Case, rule_tests
 from sciad.engine.rules import reductions
 
 rng = np.random.default_rng(7)
@@ -78,7 +77,8 @@ CASES = [
     Case(np.cumsum, "axis=-1", lambda x: np.cumsum(x, axis=-1), (X3,)),
     Case(np.cumprod, "axis=None", lambda x: np.cumprod(x), (X,)),
     Case(np.cumprod, "axis=0", lambda x: np.cumprod(x, axis=0), (X3,)),
-    Case(np.cumprod, "zeros,axis=1", lambda x: np.cumprod(x, axis=1), (WITH_ZEROS,)),
+    Case(np.cumprod, "one zero per run,axis=1", lambda x: np.cumprod(x, axis=1), (WITH_ZERO,)),
+    Case(np.cumprod, "two zeros in a run,axis=1", lambda x: np.cumprod(x, axis=1), (WITH_ZEROS,)),
     Case(np.cumprod, "zeros,axis=None", lambda x: np.cumprod(x), (WITH_ZERO,)),
     Case(sciad.logsumexp, "axis=None", lambda x: sciad.logsumexp(x), (X,)),
     Case(sciad.logsumexp, "axis=(0,2),keepdims",
@@ -89,18 +89,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
-def test_against_finite_differences(case):
-    check_against_finite_differences(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
-def test_float32_preserved(case):
-    check_float32_preserved(case)
-
-
-def test_every_registered_reduction_has_a_row():
-    assert functions_without_rows(reductions.REGISTERED, CASES) == []
+test_row, test_every_registered_function_has_a_row = rule_tests(CASES, reductions.REGISTERED)
 
 
 # --- conventions, checked exactly ------------------------------------------------------------
@@ -136,6 +125,16 @@ def test_cumprod_with_zero_exact():
     # cumprod([2, 0, 3]) = [2, 0, 0]; d(sum)/dx = [1, 2 + 6, 0]
     grad = sciad.grad(lambda x: np.sum(np.cumprod(x)))(np.array([2.0, 0.0, 3.0]))
     np.testing.assert_array_equal(grad, [1.0, 8.0, 0.0])
+
+
+@pytest.mark.parametrize("x", [[0.0, 0.0, 2.0], [0.0, 1.0, 2.0], [3.0, 1.0, 2.0]])
+def test_cumprod_third_derivative_exact(x):
+    # sum(cumprod([a, b, c])) = a + ab + abc: the only third derivative is d3/da db dc = 1
+    third = sciad.jacobian(sciad.hessian(lambda v: np.sum(np.cumprod(v))))(np.array(x))
+    expected = np.zeros((3, 3, 3))
+    for i, j, k in [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]:
+        expected[i, j, k] = 1.0
+    np.testing.assert_allclose(third, expected, atol=1e-12)
 
 
 def test_std_of_constant_has_zero_gradient():

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 import sciad
-from rule_table import (Case, case_ids, check_against_finite_differences,
-                        check_float32_preserved, functions_without_rows)
+from rule_table import Case, rule_tests
 from sciad.engine.rules import shapes
 
 rng = np.random.default_rng(3)
@@ -97,18 +96,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
-def test_against_finite_differences(case):
-    check_against_finite_differences(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
-def test_float32_preserved(case):
-    check_float32_preserved(case)
-
-
-def test_every_registered_shape_function_has_a_row():
-    assert functions_without_rows(shapes.REGISTERED, CASES) == []
+test_row, test_every_registered_function_has_a_row = rule_tests(CASES, shapes.REGISTERED)
 
 
 # --- exact placements ------------------------------------------------------------------------
