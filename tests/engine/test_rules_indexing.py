@@ -35,6 +35,12 @@ def _assign_fancy(x):
     return y * x
 
 
+def _assign_repeated(x):
+    y = np.zeros_like(x)
+    y[[0, 0, 2], [1, 1, 0]] += x[1, 2] * x[[0, 0, 2], [1, 1, 0]]  # the last write wins
+    return y
+
+
 def _put_along_axis(x):
     y = np.zeros_like(x)
     np.put_along_axis(y, np.array([[0], [2], [1]]), x[:, :1] ** 2, axis=1)
@@ -64,6 +70,7 @@ CASES = [
     Case(np.ndarray.__setitem__, "y[mask] *= 2", _scale_positive, (X,), order=1),
     Case(np.ndarray.__setitem__, "into np.zeros_like", _fill_zeros_like, (X,)),
     Case(np.ndarray.__setitem__, "fancy", _assign_fancy, (X,)),
+    Case(np.ndarray.__setitem__, "repeated fancy, last write wins", _assign_repeated, (X,)),
     Case(np.copy, "copy", lambda x: np.copy(x) * x, (X,)),
     Case(np.take, "axis=-1, repeated", lambda x: np.take(x, [3, 0, 3], axis=-1) ** 2, (X,)),
     Case(np.take, "flat", lambda x: np.take(x, [[5, 5], [0, 11]]), (X,), order=1),
@@ -116,6 +123,16 @@ def test_overwritten_entries_get_no_gradient_from_the_old_value():
         y[1] = 5.0 * x[0]
         return np.sum(y)
     np.testing.assert_array_equal(sciad.grad(f)(np.ones(3)), [6.0, 0.0, 1.0])
+
+
+def test_assignment_with_repeated_indices_differentiates_the_last_write():
+    # y[[0, 0, 2]] = v writes v[1] to y[0] (NumPy: the last write wins); v[0] is lost
+    def f(v):
+        y = np.zeros(3)
+        y = y + 0.0 * v[0]
+        y[[0, 0, 2]] = v
+        return np.sum(y * np.array([1.0, 10.0, 100.0]))
+    np.testing.assert_array_equal(sciad.grad(f)(np.array([1.0, 2.0, 3.0])), [0.0, 1.0, 100.0])
 
 
 def test_bincount_gradient_gathers_the_bin_cotangent():

@@ -68,7 +68,22 @@ def _setitem_vjp(argnum, g, ans, args, kwargs):
         overwritten[index] = True
         return np.where(overwritten, np.zeros((), dtype_of(g)), g)
     value = args[1]
-    return unbroadcast(g[index], shape_of(value), dtype_of(value))
+    gathered = g[index]
+    if not _is_basic(index):
+        # a repeated fancy index is written several times and the last write wins, so only
+        # that copy of the value reaches the output
+        gathered = np.where(_last_writes(shape_of(x), index), gathered, np.zeros((), dtype_of(g)))
+    return unbroadcast(gathered, shape_of(value), dtype_of(value))
+
+
+def _last_writes(shape, index):
+    """True at the entries of ``x[index]`` whose assignment survives ``x[index] = v``
+    (found by repeating the assignment with entry numbers, so NumPy's own order decides)."""
+    writer = np.full(shape, -1, np.intp)
+    selected_shape = np.shape(writer[index])
+    numbers = np.arange(int(np.prod(selected_shape)), dtype=np.intp).reshape(selected_shape)
+    writer[index] = numbers
+    return writer[index] == numbers
 
 
 def _astype(x, dtype):
