@@ -5,8 +5,8 @@ The chain follows JAX-MD: a *space* measures displacements, a *potential* and th
 
 >>> import numpy as np, sciad.physics as phys
 >>> energy = phys.pair_energy(phys.lennard_jones(), phys.free())
->>> phys.forces(energy, np.array([[0.0, 0, 0], [1.0, 0, 0]]))[0].tolist()
-[-24.0, 0.0, 0.0]
+>>> float(phys.forces(energy, np.array([[0.0, 0, 0], [1.0, 0, 0]]))[0, 0])
+-24.0
 """
 
 from .dynamics import Trajectory, simulate_langevin, simulate_nve

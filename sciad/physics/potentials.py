@@ -65,7 +65,9 @@ class PairPotential:
     per_atom: tuple = field(default_factory=tuple)
 
     def __call__(self, r, **params):
-        """Pair energies at distances ``r`` with the cutoff treatment applied."""
+        """Pair energies at distances ``r`` with the cutoff treatment applied; ``params``
+        override the defaults."""
+        params = {**self.params, **params}
         energies = self.function(r, **params)
         if self.cutoff is None:
             return energies
@@ -122,7 +124,7 @@ def lennard_jones(epsilon=1.0, sigma=1.0, cutoff: float | None = None, shift: bo
     Examples
     --------
     >>> lj = sciad.physics.lennard_jones()
-    >>> float(lj(np.array([2.0 ** (1 / 6)])) [0])
+    >>> float(lj(np.array([2.0 ** (1 / 6)]))[0])
     -1.0
     """
     cutoff, r_onset, shift = _check_cutoff(cutoff, r_onset, shift)

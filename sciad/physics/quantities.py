@@ -36,8 +36,8 @@ def forces(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
     --------
     >>> energy = sciad.physics.pair_energy(sciad.physics.lennard_jones(), sciad.physics.free())
     >>> f = sciad.physics.forces(energy, np.array([[0.0, 0, 0], [1.0, 0, 0]]))
-    >>> f[0].tolist()  # 24 epsilon (2 (sigma/r)^13 - (sigma/r)^7) pushes atom 0 away
-    [-24.0, 0.0, 0.0]
+    >>> float(f[0, 0])  # -24 epsilon (2 (sigma/r)^13 - (sigma/r)^7): atom 0 is pushed away
+    -24.0
     """
     return -grad(energy)(positions, *args, **kwargs)
 

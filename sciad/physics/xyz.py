@@ -132,7 +132,11 @@ def _read_frame(lines, cursor, path):
                                  f"{cell.size}")
         cell = cell.reshape(3, 3)
     pbc = info.pop("pbc", None)
-    pbc = (cell is not None,) * 3 if pbc is None else tuple(np.atleast_1d(pbc).astype(bool))
+    if pbc is None:
+        pbc = (cell is not None,) * 3
+    else:
+        flags = [bool(p) for p in np.atleast_1d(pbc)]
+        pbc = tuple(flags * 3 if len(flags) == 1 else flags)
     return XYZFrame(symbols, positions, cell, pbc, arrays, info), cursor + 2 + count
 
 
