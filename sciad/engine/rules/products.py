@@ -116,12 +116,6 @@ def _contract_back(argnum, g, a, b, axes_a, axes_b):
     return _fit(np.transpose(cot, np.argsort(order)), x)
 
 
-def _scalar_product(argnum, g, args):
-    """dot or inner with a 0-d operand: elementwise multiplication."""
-    other = args[1 - argnum]
-    return _fit(g * _conj(other), args[argnum])
-
-
 def _tensordot_vjp(argnum, g, ans, args, kwargs):
     a, b = args[:2]
     axes = args[2] if len(args) > 2 else kwargs.get("axes", 2)
@@ -129,21 +123,23 @@ def _tensordot_vjp(argnum, g, ans, args, kwargs):
     return _contract_back(argnum, g, a, b, axes_a, axes_b)
 
 
-def _dot_vjp(argnum, g, ans, args, kwargs):
-    # dot contracts a's last axis with b's second-to-last (its only one for a vector)
-    a, b = args[:2]
-    ndim_a, ndim_b = len(shape_of(a)), len(shape_of(b))
-    if ndim_a == 0 or ndim_b == 0:
-        return _scalar_product(argnum, g, args)
-    return _contract_back(argnum, g, a, b, [ndim_a - 1], [max(ndim_b - 2, 0)])
+def _contract_last_axis(partner_axis):
+    """The rule of a product that contracts a's last axis with b's ``partner_axis(b.ndim)``
+    (dot, inner); a 0-d operand makes it an elementwise multiplication."""
+
+    def vjp(argnum, g, ans, args, kwargs):
+        a, b = args[:2]
+        ndim_a, ndim_b = len(shape_of(a)), len(shape_of(b))
+        if ndim_a == 0 or ndim_b == 0:
+            return _fit(g * _conj(args[1 - argnum]), args[argnum])
+        return _contract_back(argnum, g, a, b, [ndim_a - 1], [partner_axis(ndim_b)])
+
+    return vjp
 
 
-def _inner_vjp(argnum, g, ans, args, kwargs):
-    a, b = args[:2]
-    ndim_a, ndim_b = len(shape_of(a)), len(shape_of(b))
-    if ndim_a == 0 or ndim_b == 0:
-        return _scalar_product(argnum, g, args)
-    return _contract_back(argnum, g, a, b, [ndim_a - 1], [ndim_b - 1])
+# dot contracts with b's second-to-last axis (its only one for a vector), inner with its last
+_dot_vjp = _contract_last_axis(lambda ndim: max(ndim - 2, 0))
+_inner_vjp = _contract_last_axis(lambda ndim: ndim - 1)
 
 
 def _vdot_vjp(argnum, g, ans, args, kwargs):
@@ -256,7 +252,9 @@ def _einsum_vjp(argnum, g, ans, args, kwargs):
     distinct = "".join(dict.fromkeys(subs))
     kept = "".join(c for c in distinct if c in elsewhere)
     spec = ",".join([output] + [inputs[i] for i in others]) + "->" + kept
-    cot = np.einsum(spec, g, *[_conj(operands[i]) for i in others], optimize=len(others) > 1)
+    # the caller's optimize= choice, else a contraction path as soon as there are three operands
+    optimize = kwargs.get("optimize", len(others) > 1)
+    cot = np.einsum(spec, g, *[_conj(operands[i]) for i in others], optimize=optimize)
     if len(kept) < len(distinct):
         # letters summed inside x alone ('ij->i'): the cotangent is constant along them
         cot = np.reshape(cot, tuple(sizes[c] if c in kept else 1 for c in distinct))
