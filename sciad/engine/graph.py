@@ -14,6 +14,7 @@ perturbations of different levels apart (no perturbation confusion).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import threading
 
@@ -21,11 +22,15 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 
-__all__ = ["Primitive", "Node", "Parts", "apply", "apply_multi", "backward", "new_level",
+__all__ = ["Primitive", "Node", "Parts", "apply", "apply_binary", "apply_unary", "apply_multi", "backward", "new_level",
            "grad_enabled", "set_grad_enabled"]
 
+_next_seq = itertools.count().__next__
 _levels = itertools.count(1)  # level 0 belongs to the object API (requires_grad tensors)
-_state = threading.local()
+# Recording switch, read on every operation: a one-element list is the cheapest global to read.
+# Like torch.no_grad it is per thread: threads other than the one in no_grad() keep recording.
+_recording = [True]
+_recording_thread = [None]
 
 
 def new_level() -> int:
@@ -34,12 +39,13 @@ def new_level() -> int:
 
 
 def grad_enabled() -> bool:
-    return getattr(_state, "grad_enabled", True)
+    return _recording[0] or _recording_thread[0] != threading.get_ident()
 
 
 def set_grad_enabled(flag: bool) -> bool:
     previous = grad_enabled()
-    _state.grad_enabled = flag
+    _recording[0] = flag
+    _recording_thread[0] = None if flag else threading.get_ident()
     return previous
 
 
@@ -64,9 +70,11 @@ class Primitive:
 class Node:
     """One recorded application of a primitive (or a leaf when ``prim`` is None)."""
 
-    __slots__ = ("prim", "args", "kwargs", "ans", "parents", "argnums", "owner", "__weakref__")
+    __slots__ = ("seq", "prim", "args", "kwargs", "ans", "parents", "argnums", "owner",
+                 "__weakref__")
 
     def __init__(self, prim, args, kwargs, ans, parents, argnums, owner=None):
+        self.seq = _next_seq()  # creation order: consumers always have larger numbers
         self.prim = prim
         self.args = args
         self.kwargs = kwargs
@@ -91,31 +99,67 @@ def apply(prim: Primitive, args: tuple, kwargs: dict):
     """Apply ``prim`` to ``args``, recording a node at the highest trace level among them."""
     top = -1
     for a in args:
-        if type(a) is Tensor and a._level > top:
-            top = a._level
-    if top < 0 or not grad_enabled():
+        if type(a) is Tensor:
+            level = a._level
+            if level > top:
+                top = level
+    if top < 0 or not _recording[0] and grad_enabled() is False:
         # Nothing to differentiate: the fast path, no node. Constant boxes (object API tensors
         # without requires_grad) stay boxed so that method chaining keeps working.
         value = prim.fn(*[_strip(a) for a in args], **kwargs)
         return Tensor(value) if _is_float_array(value) else value
-    unboxed = []
+    unboxed = list(args)
     parents = []
     argnums = []
     for i, a in enumerate(args):
         if type(a) is Tensor:
             level = a._level
             if level == top:
-                unboxed.append(a._value)
+                unboxed[i] = a._value
                 parents.append(a._node)
                 argnums.append(i)
             elif level < 0:
-                unboxed.append(a._value)
-            else:
-                unboxed.append(a)
-        else:
-            unboxed.append(a)
+                unboxed[i] = a._value
     value = prim.fn(*unboxed, **kwargs)
     return Tensor(value, Node(prim, unboxed, kwargs, value, parents, argnums), top)
+
+
+def apply_binary(prim: Primitive, a, b):
+    """:func:`apply` for the operators (``x * 0.5``, ``x + y``): the same result, with the common
+    cases (one traced operand, or two at the same level) handled without the general loop."""
+    if _recording[0]:
+        if type(b) is not Tensor:
+            level = a._level if type(a) is Tensor else -1
+            if level >= 0:
+                x = a._value
+                value = prim.fn(x, b)
+                return Tensor(value, Node(prim, (x, b), _NO_KWARGS, value, (a._node,), (0,)),
+                              level)
+        elif type(a) is not Tensor:
+            level = b._level
+            if level >= 0:
+                y = b._value
+                value = prim.fn(a, y)
+                return Tensor(value, Node(prim, (a, y), _NO_KWARGS, value, (b._node,), (1,)),
+                              level)
+        elif a._level == b._level >= 0:
+            x, y = a._value, b._value
+            value = prim.fn(x, y)
+            return Tensor(value, Node(prim, (x, y), _NO_KWARGS, value, (a._node, b._node), (0, 1)),
+                          a._level)
+    return apply(prim, (a, b), _NO_KWARGS)
+
+
+def apply_unary(prim: Primitive, a):
+    """:func:`apply` for one argument (``np.sin(x)``), without the general loop."""
+    if _recording[0] and a._level >= 0:
+        x = a._value
+        value = prim.fn(x)
+        return Tensor(value, Node(prim, (x,), _NO_KWARGS, value, (a._node,), (0,)), a._level)
+    return apply(prim, (a,), _NO_KWARGS)
+
+
+_NO_KWARGS: dict = {}
 
 
 def _is_float_array(value) -> bool:
@@ -129,53 +173,43 @@ def backward(root: Node, cotangent, targets=None, keep_graph: bool = True) -> di
     None). Iterative, so chains of any length work. Cotangents of a node are summed in place once
     the pass owns the buffer, and dropped as soon as the node has been processed.
     """
-    # Count, for every reachable node, how many reachable nodes consume it.
-    consumers = {root: 0}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for parent in node.parents:
-            if parent in consumers:
-                consumers[parent] += 1
-            else:
-                consumers[parent] = 1
-                stack.append(parent)
-
+    # Node numbers grow in creation order, so every consumer of a node has a larger number than
+    # the node: popping the largest number first visits nodes in reverse topological order, and a
+    # node is popped only after all its consumers have added their cotangents.
     grads = {root: cotangent}
-    owned = set()  # nodes whose cotangent buffer was allocated by this pass
+    owned = set()  # nodes whose cotangent buffer was allocated by this pass (safe to add into)
     results = {}
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        g = grads.pop(node, None)
-        if not node.parents:
-            if g is not None and (targets is None or node in targets):
+    heap = [(-root.seq, root)]
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        node = pop(heap)[1]
+        g = grads.pop(node)
+        parents = node.parents
+        if not parents:
+            if targets is None or node in targets:
                 results[node] = g
             continue
-        prim = node.prim
-        for argnum, parent in zip(node.argnums, node.parents):
-            if g is not None:
-                try:
-                    cot = prim.vjp(argnum, g, node.ans, node.args, node.kwargs)
-                except NotDifferentiableError:
-                    raise
-                except Exception as exc:  # say which rule failed, not just where in NumPy
-                    exc.add_note(f"sciad: raised by the derivative rule of {prim.name} "
-                                 f"(argument {argnum})")
-                    raise
-                if cot is not None:
-                    previous = grads.get(parent)
-                    if previous is None:
-                        grads[parent] = cot
-                    elif parent in owned:
-                        grads[parent] = _accumulate_inplace(previous, cot)
-                    else:
-                        grads[parent] = previous + cot
-                        owned.add(parent)
-            remaining = consumers[parent] - 1
-            consumers[parent] = remaining
-            if remaining == 0:
-                ready.append(parent)
+        prim, ans, args, kwargs = node.prim, node.ans, node.args, node.kwargs
+        for argnum, parent in zip(node.argnums, parents):
+            try:
+                cot = prim.vjp(argnum, g, ans, args, kwargs)
+            except NotDifferentiableError:
+                raise
+            except Exception as exc:  # say which rule failed, not just where in NumPy
+                exc.add_note(f"sciad: raised by the derivative rule of {prim.name} "
+                             f"(argument {argnum})")
+                raise
+            if cot is None:
+                continue
+            previous = grads.get(parent)
+            if previous is None:
+                grads[parent] = cot
+                push(heap, (-parent.seq, parent))
+            elif parent in owned:
+                grads[parent] = _accumulate_inplace(previous, cot)
+            else:
+                grads[parent] = previous + cot
+                owned.add(parent)
         if not keep_graph:
             node.prim = node.args = node.ans = node.kwargs = None
             node.parents = node.argnums = ()

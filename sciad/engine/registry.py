@@ -97,6 +97,36 @@ def _is_complex(x) -> bool:
     return dtype_of(x).kind == "c"
 
 
+def _fit(cot, x):
+    """``cot`` summed/cast to the shape and kind of the argument ``x`` it belongs to."""
+    if (type(cot) is np.ndarray and type(x) is np.ndarray and cot.shape == x.shape
+            and cot.dtype == x.dtype):
+        return cot  # the common case: nothing to sum, cast or drop
+    return unbroadcast(cot, shape_of(x), dtype_of(x))
+
+
+def _elementwise_rule(d, argnum):
+    """The cotangent rule ``(g, ans, args) -> g * conj(d)`` of one argument, specialised on the
+    kind of derivative so that the backward pass does as little as possible per node."""
+    if d is None:
+        return None
+    if type(d) is float:
+        if d == 1.0:
+            return lambda g, ans, args: _fit(g, args[argnum])
+        return lambda g, ans, args: _fit(g * d, args[argnum])
+
+    def rule(g, ans, args):
+        value = d(ans, *args)
+        kind = type(value)
+        if kind is np.ndarray:
+            if value.dtype.kind == "c":
+                value = np.conj(value)
+        elif kind is not float and _is_complex(value):
+            value = np.conj(value)
+        return _fit(g * value, args[argnum])
+    return rule
+
+
 def elementwise(ufunc, *derivatives, name=None):
     """Register a ufunc by its partial derivatives ``d(ans, *args) -> df/dargs[i]``.
 
@@ -105,19 +135,15 @@ def elementwise(ufunc, *derivatives, name=None):
     axes, so complex arguments follow the convention dL/dRe + i dL/dIm.
     """
 
+    rules = [_elementwise_rule(d, argnum) for argnum, d in enumerate(derivatives)]
+
     def vjp(argnum, g, ans, args, kwargs):
-        d = derivatives[argnum]
-        if d is None:
+        rule = rules[argnum]
+        if rule is None:
             raise NotDifferentiableError(
                 f"sciad has no derivative of {prim.name} with respect to argument {argnum}; "
                 "pass that argument as a constant (sciad.stop_gradient)")
-        if type(d) is float:
-            cot = g if d == 1.0 else g * d
-        else:
-            value = d(ans, *args)
-            cot = g * (np.conj(value) if _is_complex(value) else value)
-        x = args[argnum]
-        return unbroadcast(cot, shape_of(x), dtype_of(x))
+        return rule(g, ans, args)
 
     prim = Primitive(name or function_name(ufunc), ufunc, vjp)
     UFUNC_RULES[ufunc] = prim

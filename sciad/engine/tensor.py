@@ -100,6 +100,11 @@ class Tensor:
         if method == "__call__":
             prim = UFUNC_RULES.get(ufunc)
             if prim is not None:
+                if not kwargs:
+                    if len(inputs) == 1:
+                        return apply_unary(prim, inputs[0])
+                    if len(inputs) == 2:
+                        return apply_binary(prim, inputs[0], inputs[1])
                 return apply(prim, inputs, kwargs)
             if ufunc in NONDIFFERENTIABLE:
                 return ufunc(*[_raw(a) for a in inputs], **kwargs)
@@ -247,28 +252,28 @@ class Tensor:
 
     # --- operators ---------------------------------------------------------------------------
     def __add__(self, other):
-        return apply(UFUNC_RULES[np.add], (self, other), _NO_KWARGS)
+        return apply_binary(UFUNC_RULES[np.add], self, other)
 
     def __radd__(self, other):
-        return apply(UFUNC_RULES[np.add], (other, self), _NO_KWARGS)
+        return apply_binary(UFUNC_RULES[np.add], other, self)
 
     def __sub__(self, other):
-        return apply(UFUNC_RULES[np.subtract], (self, other), _NO_KWARGS)
+        return apply_binary(UFUNC_RULES[np.subtract], self, other)
 
     def __rsub__(self, other):
-        return apply(UFUNC_RULES[np.subtract], (other, self), _NO_KWARGS)
+        return apply_binary(UFUNC_RULES[np.subtract], other, self)
 
     def __mul__(self, other):
-        return apply(UFUNC_RULES[np.multiply], (self, other), _NO_KWARGS)
+        return apply_binary(UFUNC_RULES[np.multiply], self, other)
 
     def __rmul__(self, other):
-        return apply(UFUNC_RULES[np.multiply], (other, self), _NO_KWARGS)
+        return apply_binary(UFUNC_RULES[np.multiply], other, self)
 
     def __truediv__(self, other):
-        return apply(UFUNC_RULES[np.true_divide], (self, other), _NO_KWARGS)
+        return apply_binary(UFUNC_RULES[np.true_divide], self, other)
 
     def __rtruediv__(self, other):
-        return apply(UFUNC_RULES[np.true_divide], (other, self), _NO_KWARGS)
+        return apply_binary(UFUNC_RULES[np.true_divide], other, self)
 
     def __pow__(self, other):
         return np.power(self, other)
@@ -295,7 +300,7 @@ class Tensor:
         return np.remainder(other, self)
 
     def __neg__(self):
-        return apply(UFUNC_RULES[np.negative], (self,), _NO_KWARGS)
+        return apply_unary(UFUNC_RULES[np.negative], self)
 
     def __pos__(self):
         return self
@@ -433,7 +438,7 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     return t
 
 
-from .graph import Node, apply, backward  # noqa: E402
+from .graph import Node, apply, apply_binary, apply_unary, backward  # noqa: E402
 from .registry import FUNCTION_RULES, NONDIFFERENTIABLE, UFUNC_RULES, function_name  # noqa: E402
 
 
