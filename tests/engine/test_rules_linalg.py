@@ -203,6 +203,12 @@ def test_det_gradient_at_singular_matrix_is_the_cofactor_matrix():
                                atol=1e-12)
 
 
+def test_det_gradient_of_nearly_singular_matrix_keeps_its_digits():
+    nearly = np.array([[1.0, 2.0], [2.0, 4.0 + 1e-10]])  # condition number ~ 2.5e11
+    np.testing.assert_allclose(sciad.grad(LA.det)(nearly), [[4.0 + 1e-10, -2.0], [-2.0, 1.0]],
+                               rtol=1e-12)
+
+
 def test_inverse_gradient_closed_form():
     # d sum(inv(a) * w) / da = -inv(a).T @ w @ inv(a).T
     w = rng.normal(size=(3, 3))

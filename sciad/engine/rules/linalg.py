@@ -73,9 +73,6 @@ defvjp_argnum(np.linalg.solve, _solve_vjp, fn=_solve)
 
 
 # --- determinants -----------------------------------------------------------------------------
-_HADAMARD_RATIO_FLOOR = 1e-7  # below it, det * inv(a) loses too many digits: use the adjugate
-
-
 def raw_value(x):
     """The NumPy value under any Tensor boxes (for decisions that carry no derivative)."""
     while hasattr(x, "_value"):
@@ -83,14 +80,21 @@ def raw_value(x):
     return x
 
 
-def _nearly_singular(a, det) -> bool:
-    """|det| against Hadamard's bound (the product of column norms): a small ratio means
-    cancellation in det * inv(a)."""
-    raw_a, raw_det = raw_value(a), raw_value(det)
-    bound = np.prod(np.linalg.norm(raw_a, axis=-2), axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.abs(raw_det) / bound
-    return bool(np.any(~(ratio > _HADAMARD_RATIO_FLOOR)))
+def _regular_inverse(a):
+    """inv(a) when every matrix in ``a`` is well enough conditioned for det * inv(a) to keep at
+    least half the digits (1-norm condition below 1/sqrt(eps)); None otherwise."""
+    raw_a = raw_value(a)
+    try:
+        with np.errstate(all="ignore"):
+            inverse = np.linalg.inv(raw_a)
+            condition = (np.linalg.norm(raw_a, 1, axis=(-2, -1))
+                         * np.linalg.norm(inverse, 1, axis=(-2, -1)))
+    except np.linalg.LinAlgError:  # exactly singular
+        return None
+    limit = np.finfo(np.result_type(raw_a.dtype, np.float32)).eps ** -0.5
+    if not np.all(condition < limit):
+        return None
+    return inverse if a is raw_a else np.linalg.inv(a)  # differentiable when a is traced
 
 
 def _products_of_others(s):
@@ -116,11 +120,12 @@ def _products_of_others(s):
 def cofactor_matrix(a, det):
     """The cofactor matrix of every matrix in ``a`` (d det / d a), finite at singular matrices.
 
-    Regular matrices use ``det * inv(a).T``; nearly singular real ones use the SVD
-    ``a = U S V^T``: cofactor = det(U) det(V^T) U diag(prod_{j != i} s_j) V^T.
+    Well-conditioned matrices use ``det * inv(a).T``; singular and nearly singular real ones use
+    the SVD ``a = U S V^T``: cofactor = det(U) det(V^T) U diag(prod_{j != i} s_j) V^T.
     """
-    if dtype_of(a).kind == "c" or not _nearly_singular(a, det):
-        return np.expand_dims(np.expand_dims(det, -1), -1) * matrix_transpose(np.linalg.inv(a))
+    inverse = _regular_inverse(a) if dtype_of(a).kind != "c" else np.linalg.inv(a)
+    if inverse is not None:
+        return np.expand_dims(np.expand_dims(det, -1), -1) * matrix_transpose(inverse)
     u, s, vh = np.linalg.svd(a)
     orientation = np.linalg.det(u) * np.linalg.det(vh)
     scaled = u * np.expand_dims(_products_of_others(s), -2)

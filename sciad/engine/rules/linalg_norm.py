@@ -39,7 +39,7 @@ def _tied_share(values, extreme, axis):
 def _vector_cotangent(g, ans, x, ord, axis):
     """Cotangent of a vector norm over ``axis``; g and ans are broadcast along it already."""
     if ord is None or ord == 2:
-        return g * x / _safe(ans)
+        return x * (g / _safe(ans))  # the small factor first: one pass over x
     if ord == 0:
         return np.zeros(shape_of(x), np.result_type(dtype_of(x), np.float32))
     if ord == 1:
@@ -53,7 +53,7 @@ def _vector_cotangent(g, ans, x, ord, axis):
 def _matrix_cotangent(g, ans, x, ord):
     """Cotangent of a matrix norm over the last two axes; g and ans have two trailing 1s."""
     if ord is None or ord == "fro":
-        return g * x / _safe(ans)
+        return x * (g / _safe(ans))  # the small factor first: one pass over x
     if ord in ("nuc", 2, -2):
         u, _, vh = np.linalg.svd(x, full_matrices=False)
         if ord == "nuc":
@@ -74,7 +74,7 @@ def _norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False):
     ndim = len(shape_of(x))
     if axis is None:
         if ord is None:  # the 2-norm of x.ravel(), whatever x's shape
-            return g * x / _safe(ans)
+            return x * (g / _safe(ans))  # the small factor first: one pass over x
         axis = tuple(range(ndim))
     axes = (axis,) if not isinstance(axis, (tuple, list)) else tuple(axis)
     axes = tuple(a % ndim for a in axes)
