@@ -64,7 +64,8 @@ def black_scholes(S, K, T, r, sigma, q=0.0, kind: str = "call"):
     d2 = d1 - total_vol
     discounted_spot = S * np.exp(-q * T) if _nonzero(q) else S
     discounted_strike = K * np.exp(-r * T)
-    return w * (discounted_spot * ndtr(w * d1) - discounted_strike * ndtr(w * d2))
+    return _signed(w, discounted_spot * ndtr(_signed(w, d1))
+                   - discounted_strike * ndtr(_signed(w, d2)))
 
 
 def black76(F, K, T, r, sigma, kind: str = "call"):
@@ -87,7 +88,7 @@ def black76(F, K, T, r, sigma, kind: str = "call"):
     total_vol = sigma * np.sqrt(T)
     d1 = np.log(F / K) / total_vol + 0.5 * total_vol
     d2 = d1 - total_vol
-    return np.exp(-r * T) * w * (F * ndtr(w * d1) - K * ndtr(w * d2))
+    return np.exp(-r * T) * _signed(w, F * ndtr(_signed(w, d1)) - K * ndtr(_signed(w, d2)))
 
 
 def bachelier(F, K, T, r, sigma, kind: str = "call"):
@@ -110,7 +111,13 @@ def bachelier(F, K, T, r, sigma, kind: str = "call"):
     moneyness = F - K
     d = moneyness / total_vol
     density = _INV_SQRT_2PI * np.exp(-0.5 * d * d)
-    return np.exp(-r * T) * (w * moneyness * ndtr(w * d) + total_vol * density)
+    return np.exp(-r * T) * (_signed(w, moneyness) * ndtr(_signed(w, d)) + total_vol * density)
+
+
+def _signed(w: float, x):
+    """``w * x`` for ``w = +-1`` without a multiplication (each op costs a pass over the book,
+    forward and backward)."""
+    return x if w > 0 else -x
 
 
 def _nonzero(q) -> bool:

@@ -78,6 +78,13 @@ class Greeks:
     units: dict[str, str] = field(default_factory=dict)
     convention: str = "raw"
 
+    def __post_init__(self):
+        # one type for every field: ndarray for a book of options, numpy float for one option
+        for name in ("price",) + FIRST_ORDER + SECOND_ORDER + THIRD_ORDER:
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, np.asarray(value)[()])
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: arrays become (nested) lists, scalars floats; units travel along."""
         out: dict[str, Any] = {"model": self.model, "kind": self.kind,
