@@ -12,9 +12,10 @@ from typing import Any, Callable
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
+from ..engine.transforms import grad as _grad
 from ..engine.transforms import hessian as _hessian
-from ..engine.transforms import hvp as _hvp
 from ..engine.transforms import value_and_grad as _value_and_grad
+from ..engine.transforms import vjp as _vjp
 from ._checks import check_scalar_objective, raw_value
 from ._params import ParamSpace
 
@@ -38,6 +39,9 @@ class Objective:
         Forward-and-backward passes run so far (one per distinct x asked for value or gradient).
     n_values : int
         Plain (untraced) evaluations, run by :meth:`value` for derivative-free methods.
+    n_gradient_recordings : int
+        Recordings of the gradient computation, one per distinct x asked for Hessian-vector
+        products; each product at that x then costs a single backward pass.
 
     Examples
     --------
@@ -52,12 +56,16 @@ class Objective:
         self.space = ParamSpace(params) if params is not None else None
         self._value_and_grad = _value_and_grad(self._on_vector)
         self._hessian = _hessian(self._on_vector)
-        self._hvp = _hvp(self._on_vector)
+        self._gradient = _grad(self._on_vector)
         self._last_key: bytes | None = None
         self._last_args: tuple = ()
         self._last = (0.0, None)
+        self._product_key: bytes | None = None
+        self._product_args: tuple = ()
+        self._product_pull = None
         self.n_passes = 0
         self.n_values = 0
+        self.n_gradient_recordings = 0
 
     def _on_vector(self, x, *args):
         params = self.space.unflatten(x) if self.space is not None else x
@@ -68,9 +76,7 @@ class Objective:
     def _evaluate(self, x, args) -> tuple[float, np.ndarray]:
         x = np.asarray(x, dtype=np.float64)
         key = x.tobytes()
-        same_args = len(args) == len(self._last_args) and all(
-            a is b for a, b in zip(args, self._last_args))
-        if key != self._last_key or not same_args:
+        if key != self._last_key or not _same(args, self._last_args):
             value, gradient = self._value_and_grad(x, *args)
             self.n_passes += 1
             self._last_key, self._last_args = key, args
@@ -102,9 +108,21 @@ class Objective:
         return np.asarray(h, dtype=np.float64)
 
     def hessp(self, x: np.ndarray, p: np.ndarray, *args) -> np.ndarray:
-        """The Hessian times a vector, ``H(x) @ p``, without forming H (reverse over reverse)."""
-        hp = self._hvp(np.asarray(x, dtype=np.float64), np.asarray(p, dtype=np.float64), *args)
-        return np.asarray(hp, dtype=np.float64)
+        """The Hessian times a vector, ``H(x) @ p``, without forming H (reverse over reverse).
+
+        The gradient computation at x is recorded once; every product at the same x is then
+        one backward pass through that recording (H is symmetric, so ``H^T p = H p``).
+        Newton-CG and the trust-region methods ask for several products per point.
+        """
+        x = np.asarray(x, dtype=np.float64)
+        key = x.tobytes()
+        if key != self._product_key or not _same(args, self._product_args):
+            self._product_pull = None  # free the previous recording before making the next
+            _, self._product_pull = _vjp(lambda y: self._gradient(y, *args), x)
+            self._product_key, self._product_args = key, args
+            self.n_gradient_recordings += 1
+        product = self._product_pull(np.asarray(p, dtype=np.float64).reshape(x.shape))[0]
+        return np.array(product, dtype=np.float64)
 
     def hess_operator(self, x: np.ndarray, *args) -> LinearOperator:
         """The Hessian at x as a :class:`scipy.sparse.linalg.LinearOperator` of products."""
@@ -112,6 +130,11 @@ class Objective:
         n = x.size
         return LinearOperator((n, n), matvec=lambda p: self.hessp(x, np.ravel(p), *args),
                               dtype=np.float64)
+
+
+def _same(args: tuple, previous: tuple) -> bool:
+    """The same extra arguments (by identity: scipy passes the same tuple every call)."""
+    return len(args) == len(previous) and all(a is b for a, b in zip(args, previous))
 
 
 def jac(fun: Callable) -> Callable:

@@ -153,3 +153,13 @@ def test_bounds_of_the_wrong_length_and_unknown_names():
         so.minimize(rosen, np.zeros(2), bounds=[(0, 1)] * 3)
     with pytest.raises(so.ProblemError, match="bounds name \\['q'\\]"):
         so.minimize(lambda p: p["a"] ** 2, {"a": 1.0}, bounds={"q": (0, 1)})
+
+
+def test_hessian_products_reuse_one_gradient_recording_per_x():
+    x = start(30)
+    obj = so.Objective(rosen)
+    for p in np.eye(30)[:5]:
+        np.testing.assert_allclose(obj.hessp(x, p), rosen_hess_prod(x, p), rtol=1e-12)
+    assert obj.n_gradient_recordings == 1
+    np.testing.assert_allclose(obj.hessp(x + 0.1, x), rosen_hess_prod(x + 0.1, x), rtol=1e-12)
+    assert obj.n_gradient_recordings == 2
