@@ -57,6 +57,22 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(t / loops for t in timer.repeat(repeat, loops))
 
 
+def paired_times(functions: dict, repeat: int) -> dict:
+    """Median time of each function, measured round-robin (one timing of each per round), so
+    that a busy machine slows all of them alike; also the median per-round ratio to the first."""
+    timers = {name: timeit.Timer(fn) for name, fn in functions.items()}
+    loops = {name: max(1, timer.autorange()[0] // 2) for name, timer in timers.items()}
+    rounds = {name: [] for name in functions}
+    for _ in range(repeat):
+        for name, timer in timers.items():
+            rounds[name].append(timer.timeit(loops[name]) / loops[name])
+    first = next(iter(functions))
+    result = {name: statistics.median(times) for name, times in rounds.items()}
+    ratios = {name: statistics.median(a / b for a, b in zip(rounds[first], times))
+              for name, times in rounds.items()}
+    return result, ratios
+
+
 def liquid_rows(sizes, repeat):
     rows = []
     for count in sizes:
@@ -69,15 +85,18 @@ def liquid_rows(sizes, repeat):
         e_numpy, f_numpy = numpy_lj_forces(positions, i, j, box)
         assert abs(e_sciad - e_numpy) < 1e-9 * abs(e_numpy)
         assert np.allclose(f_sciad, f_numpy, rtol=1e-9, atol=1e-9)
-        t_sciad = median_time(lambda: phys.energy_and_forces(energy, positions), repeat)
-        t_numpy = median_time(lambda: numpy_lj_forces(positions, i, j, box), repeat)
-        t_ase = _ase_time(positions, box, e_numpy, f_numpy, repeat)
-        t_build = median_time(lambda: neighbors._build(positions), repeat)
-        rows.append((count, len(i), t_build, t_sciad, t_numpy, t_ase))
+        functions = {"sciad": lambda: phys.energy_and_forces(energy, positions),
+                     "numpy": lambda: numpy_lj_forces(positions, i, j, box)}
+        ase_call = _ase_call(positions, box, e_numpy, f_numpy)
+        if ase_call is not None:
+            functions["ase"] = ase_call
+        times, ratios = paired_times(functions, repeat)
+        t_build = median_time(lambda: neighbors._build(positions), 3)
+        rows.append((count, len(i), t_build, times, ratios))
     return rows
 
 
-def _ase_time(positions, box, e_ref, f_ref, repeat):
+def _ase_call(positions, box, e_ref, f_ref):
     try:
         from ase import Atoms
         from ase.calculators.lj import LennardJones
@@ -92,7 +111,7 @@ def _ase_time(positions, box, e_ref, f_ref, repeat):
 
     e_ase, f_ase = call()
     assert abs(e_ase - e_ref) < 1e-8 * abs(e_ref) and np.allclose(f_ase, f_ref, atol=1e-8)
-    return median_time(call, max(3, repeat // 2))
+    return call
 
 
 def hessian_row(repeat):
@@ -115,9 +134,9 @@ def hessian_row(repeat):
 
     exact = phys.hessian(energy, positions)
     error = np.max(np.abs(exact - finite_differences())) / np.max(np.abs(exact))
-    t_exact = median_time(lambda: phys.hessian(energy, positions), repeat)
-    t_fd = median_time(finite_differences, repeat)
-    return t_exact, t_fd, error
+    times, ratios = paired_times({"exact": lambda: phys.hessian(energy, positions),
+                                  "fd": finite_differences}, repeat)
+    return times["exact"], times["fd"], 1.0 / ratios["fd"], error
 
 
 def main():
@@ -125,19 +144,21 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4096, 10648])
     args = parser.parse_args()
-    print("LJ liquid, energy + forces (ms, median); ratio = sciad / other (lower is better)")
+    print("LJ liquid, energy + forces: median ms; ratios are medians of per-round ratios")
     print(f"{'N':>6} {'pairs':>8} {'NL build':>9} {'sciad':>8} {'numpy':>8} {'ASE':>8} "
           f"{'sciad/numpy':>12} {'ASE/sciad':>10}")
-    for count, pairs, t_build, t_sciad, t_numpy, t_ase in liquid_rows(args.sizes, args.repeat):
-        ase_text = "n/a" if t_ase is None else f"{t_ase * 1e3:8.1f}"
-        speedup = "n/a" if t_ase is None else f"{t_ase / t_sciad:9.1f}x"
-        print(f"{count:>6} {pairs:>8} {t_build * 1e3:9.1f} {t_sciad * 1e3:8.1f} "
-              f"{t_numpy * 1e3:8.1f} {ase_text:>8} {t_sciad / t_numpy:11.2f}x {speedup:>10}")
-    t_exact, t_fd, error = hessian_row(args.repeat)
+    for count, pairs, t_build, times, ratios in liquid_rows(args.sizes, args.repeat):
+        has_ase = "ase" in times
+        ase_text = f"{times['ase'] * 1e3:8.1f}" if has_ase else "n/a"
+        speedup = f"{1.0 / ratios['ase']:9.1f}x" if has_ase else "n/a"
+        print(f"{count:>6} {pairs:>8} {t_build * 1e3:9.1f} {times['sciad'] * 1e3:8.1f} "
+              f"{times['numpy'] * 1e3:8.1f} {ase_text:>8} {ratios['numpy']:11.2f}x "
+              f"{speedup:>10}")
+    t_exact, t_fd, speedup, error = hessian_row(args.repeat)
     print("\nHessian of a 64-atom LJ cluster (192 x 192)")
     print(f"  sciad exact Hessian            {t_exact * 1e3:8.1f} ms")
     print(f"  finite differences, 385 forces {t_fd * 1e3:8.1f} ms  (hand-vectorised NumPy forces)")
-    print(f"  ratio FD / exact               {t_fd / t_exact:8.2f}x; FD relative error {error:.1e}")
+    print(f"  ratio FD / exact               {speedup:8.1f}x; FD relative error {error:.1e}")
 
 
 if __name__ == "__main__":

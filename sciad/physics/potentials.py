@@ -220,8 +220,8 @@ def _damped_shifted_force(cutoff):
     return energy
 
 
-def coulomb(charges, alpha: float = 0.2, cutoff: float = 10.0,
-            coulomb_constant: float = 1.0) -> PairPotential:
+def coulomb(charges, alpha: float = 0.2, cutoff: float = 10.0, coulomb_constant: float = 1.0,
+            r_onset: float | None = None) -> PairPotential:
     """Damped shifted force (DSF) Coulomb interaction for periodic systems.
 
     Parameters
@@ -234,6 +234,8 @@ def coulomb(charges, alpha: float = 0.2, cutoff: float = 10.0,
         Energy and force go smoothly to zero here.
     coulomb_constant : float
         ``1/(4 pi eps0)`` in your units (14.399645 eV Angstrom / e^2).
+    r_onset : float, optional
+        Also switch smoothly to zero from here (the DSF form alone is C1 at the cutoff).
 
     Notes
     -----
@@ -243,9 +245,10 @@ def coulomb(charges, alpha: float = 0.2, cutoff: float = 10.0,
     ----------
     C. J. Fennell and J. D. Gezelter, J. Chem. Phys. 124, 234104 (2006).
     """
-    if not cutoff > 0 or not alpha >= 0:
-        raise PhysicsError(f"coulomb needs cutoff > 0 and alpha >= 0, got {cutoff}, {alpha}")
-    return PairPotential("coulomb", _damped_shifted_force(float(cutoff)),
+    if not alpha >= 0:
+        raise PhysicsError(f"coulomb needs alpha >= 0, got {alpha}")
+    cutoff, r_onset, _ = _check_cutoff(cutoff, r_onset, False)
+    return PairPotential("coulomb", _damped_shifted_force(cutoff),
                          {"charges": np.asarray(charges, float), "alpha": np.asarray(alpha, float),
                           "coulomb_constant": np.asarray(coulomb_constant, float)},
-                         cutoff=float(cutoff), per_atom=("charges",))
+                         cutoff=cutoff, r_onset=r_onset, per_atom=("charges",))

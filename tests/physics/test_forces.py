@@ -98,7 +98,8 @@ def test_neighbor_list_energy_equals_all_pairs_and_rebuilds_only_when_needed():
     phys.morse(D=0.8, a=1.7, r0=1.1, cutoff=2.4),
     phys.soft_sphere(epsilon=2.0, sigma=1.3, alpha=2.5),
     phys.lennard_jones(cutoff=2.0, r_onset=1.6),
-], ids=["morse", "soft_sphere", "smooth_lj"])
+    phys.coulomb(np.tile([1.0, -1.0], 54), alpha=0.5, cutoff=2.4, r_onset=2.0),
+], ids=["morse", "soft_sphere", "smooth_lj", "smooth_coulomb"])
 def test_potential_forces_match_finite_differences(potential):
     positions, box, _ = lj_liquid(n_side=3, density=0.9, jitter=0.15, seed=4)
     space = phys.periodic(box)
