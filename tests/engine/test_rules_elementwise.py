@@ -324,6 +324,13 @@ def test_clip_edges_belong_to_x():
                                   [1.0, 1.0, 1.0, 1.0, 0.0])
 
 
+def test_where_selects_and_its_one_argument_form_gives_indices():
+    x = np.array([0.0, 1.5, -2.0])
+    # sum(x[nonzero]) + sum(where(x > 0, x, 0)): gradients [0, 1, 1] + [0, 1, 0]
+    g = sciad.grad(lambda x: np.sum(x[np.where(x)[0]]) + np.sum(np.where(x > 0, x, 0.0)))(x)
+    np.testing.assert_array_equal(g, [0.0, 2.0, 1.0])
+
+
 def test_sqrt_and_cbrt_are_infinitely_steep_at_zero():
     with np.errstate(divide="ignore"):
         assert sciad.grad(np.sqrt)(0.0) == np.inf

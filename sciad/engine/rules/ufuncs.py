@@ -191,7 +191,16 @@ def _where_vjp(branch):
     return vjp
 
 
-defvjp(np.where, None, _where_vjp(0), _where_vjp(1))
+_WHERE = defvjp(np.where, None, _where_vjp(0), _where_vjp(1))
+
+
+def _where_handler(args, kwargs):
+    if len(args) == 1 and not kwargs:  # np.where(condition) is np.nonzero: indices, no derivative
+        return np.nonzero(args[0])
+    return apply(_WHERE, args, kwargs)
+
+
+FUNCTION_RULES[np.where] = _where_handler
 
 
 def _clip_vjp(argnum, g, ans, args, kwargs):
