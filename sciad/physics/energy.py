@@ -135,6 +135,10 @@ def sum_energies(*terms: Callable) -> Callable:
                              else term(positions, strain=strain))
         return total
 
+    if all(hasattr(term, "pair_hessian") for term in terms):
+        def pair_hessian(positions):
+            return sum(term.pair_hessian(positions) for term in terms)
+        energy.pair_hessian = pair_hessian
     return energy
 
 

@@ -182,3 +182,24 @@ def test_pair_hessian_equals_engine_hessian_in_a_periodic_cell():
     generic = sciad.hessian(energy)(positions, params).reshape(fast.shape)
     np.testing.assert_allclose(fast, generic, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(fast.sum(axis=0), 0.0, atol=1e-9)  # translation invariance
+
+
+def test_sum_of_bonded_and_pair_terms_hessian_and_stress():
+    positions, box, _ = lj_liquid(n_side=2, density=0.5, seed=11)
+    space = phys.periodic(box)
+    bonds = np.array([[0, 1], [1, 2], [5, 9]])
+    total = phys.sum_energies(
+        phys.pair_energy(phys.harmonic_bond(bonds, k=20.0, r0=1.0), space),
+        phys.pair_energy(phys.lennard_jones(cutoff=1.9), space))
+    generic = sciad.hessian(lambda x: total(x))(positions).reshape(96, 96)
+    np.testing.assert_allclose(phys.hessian(total, positions), generic, rtol=1e-10, atol=1e-10)
+    h = 1e-6
+    numeric = np.zeros((3, 3))
+    for a in range(3):
+        for b in range(3):
+            eps = np.zeros((3, 3))
+            eps[a, b] += 0.5 * h
+            eps[b, a] += 0.5 * h
+            numeric[a, b] = (total(positions, strain=eps) - total(positions, strain=-eps)) / (2 * h)
+    np.testing.assert_allclose(phys.stress(total, positions, space),
+                               numeric / np.prod(box), rtol=1e-6, atol=1e-9)
