@@ -9,20 +9,28 @@ Run:  python benchmarks/optimize.py [--repeat 5]
 2. Newton-CG on Rosenbrock, n = 10,000: sciad's Hessian-vector products against
    ``rosen_hess_prod``. Target: within 3x.
 
-Each time is the median wall time of whole ``minimize`` calls over ``--repeat`` runs.
+Each time is the median wall time of whole ``minimize`` calls over ``--repeat`` runs. BLAS runs
+single-threaded (set before NumPy loads): scipy's L-BFGS-B calls BLAS on 1000-vectors, where
+threads only add contention, and on a shared machine they made both sides 10-20x slower.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
+import os
 
-import numpy as np
-import scipy.optimize
-from scipy.optimize import rosen, rosen_der, rosen_hess_prod
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import sciad.optimize
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import scipy.optimize  # noqa: E402
+from scipy.optimize import rosen, rosen_der, rosen_hess_prod  # noqa: E402
+
+import sciad.optimize  # noqa: E402
 
 
 def rosen_numpy(x):

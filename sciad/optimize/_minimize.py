@@ -11,6 +11,7 @@ from ._checks import (DENSE_HESSIAN, DERIVATIVE_FREE, HESSIAN_PRODUCT, canonical
                       check_finite, check_scalar_objective)
 from ._constraints import prepare_constraints
 from ._objective import Objective
+from ._params import ParamSpace
 from ._result import OptimizeResult
 
 __all__ = ["minimize"]
@@ -25,9 +26,11 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), method: str | None = None
 
     sciad supplies what each method uses: the gradient always (one forward-and-backward pass
     per new x, shared by scipy's value and gradient calls); Hessian-vector products for
-    Newton-CG, trust-ncg, trust-krylov and trust-constr; the dense Hessian for dogleg and
-    trust-exact; exact constraint Jacobians for SLSQP, and for trust-constr the Lagrangian
-    Hessian of every nonlinear constraint. Derivative-free methods get plain evaluations.
+    Newton-CG, trust-ncg, trust-krylov and trust-constr (the gradient computation is recorded
+    once per x and serves the value, gradient and every product there); the dense Hessian for
+    dogleg and trust-exact; exact constraint Jacobians for SLSQP, and for trust-constr the
+    Lagrangian Hessian of every nonlinear constraint. Derivative-free methods get plain
+    evaluations.
 
     Parameters
     ----------
@@ -69,12 +72,13 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), method: str | None = None
     >>> round(res.params["a"], 6), res.params["b"].round(6).tolist()
     (1.0, [-2.0, -2.0])
     """
-    objective = Objective(fun, x0)
-    space = objective.space
+    space = ParamSpace(x0)
     x_flat = space.flatten(x0)
     scipy_bounds = space.bounds(bounds)
     has_constraints = bool(constraints) if not hasattr(constraints, "fun") else True
     method = canonical_method(method, scipy_bounds is not None, has_constraints)
+    products = method in HESSIAN_PRODUCT and hess is None and hessp is None
+    objective = Objective(fun, x0, record_for_products=products)
 
     start = fun(space.unflatten(x_flat), *args)
     check_scalar_objective(start, "at x0")

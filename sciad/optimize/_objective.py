@@ -12,7 +12,6 @@ from typing import Any, Callable
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
-from ..engine.transforms import grad as _grad
 from ..engine.transforms import hessian as _hessian
 from ..engine.transforms import value_and_grad as _value_and_grad
 from ..engine.transforms import vjp as _vjp
@@ -32,6 +31,10 @@ class Objective:
     params : pytree, optional
         A template of the parameters (e.g. x0). When given, scipy's flat vector is turned back
         into this structure before ``fun`` sees it; by default ``fun`` receives scipy's vector.
+    record_for_products : bool
+        Record the gradient computation at every new x, so that the value, the gradient and
+        all Hessian-vector products there come from one recording. Worth it for Newton-CG and
+        the trust-region methods, which ask for products at nearly every point they evaluate.
 
     Attributes
     ----------
@@ -51,12 +54,12 @@ class Objective:
     ([1.0, 1.0, 1.0], True)
     """
 
-    def __init__(self, fun: Callable, params: Any = None):
+    def __init__(self, fun: Callable, params: Any = None, record_for_products: bool = False):
         self.user_fun = fun
+        self.record_for_products = record_for_products
         self.space = ParamSpace(params) if params is not None else None
         self._value_and_grad = _value_and_grad(self._on_vector)
         self._hessian = _hessian(self._on_vector)
-        self._gradient = _grad(self._on_vector)
         self._last_key: bytes | None = None
         self._last_args: tuple = ()
         self._last = (0.0, None)
@@ -77,11 +80,31 @@ class Objective:
         x = np.asarray(x, dtype=np.float64)
         key = x.tobytes()
         if key != self._last_key or not _same(args, self._last_args):
-            value, gradient = self._value_and_grad(x, *args)
-            self.n_passes += 1
-            self._last_key, self._last_args = key, args
-            self._last = (float(raw_value(value)), np.array(gradient, dtype=np.float64))
+            if self.record_for_products:
+                self._record(x, key, args)
+            else:
+                value, gradient = self._value_and_grad(x, *args)
+                self._remember(key, args, value, gradient)
         return self._last
+
+    def _remember(self, key, args, value, gradient):
+        self.n_passes += 1
+        self._last_key, self._last_args = key, args
+        self._last = (float(raw_value(value)), np.array(gradient, dtype=np.float64))
+
+    def _record(self, x, key, args):
+        """Record the gradient computation at x: its value and gradient, and a pull-back that
+        turns p into H p with one backward pass."""
+        self._product_pull = None  # free the previous recording before making the next
+
+        def gradient_then_value(y):
+            value, gradient = self._value_and_grad(y, *args)
+            return gradient, value
+
+        gradient, self._product_pull, value = _vjp(gradient_then_value, x, has_aux=True)
+        self._product_key, self._product_args = key, args
+        self.n_gradient_recordings += 1
+        self._remember(key, args, value, gradient)
 
     def fun(self, x: np.ndarray, *args) -> float:
         """The objective's value; the gradient at the same x is computed alongside and kept."""
@@ -117,10 +140,7 @@ class Objective:
         x = np.asarray(x, dtype=np.float64)
         key = x.tobytes()
         if key != self._product_key or not _same(args, self._product_args):
-            self._product_pull = None  # free the previous recording before making the next
-            _, self._product_pull = _vjp(lambda y: self._gradient(y, *args), x)
-            self._product_key, self._product_args = key, args
-            self.n_gradient_recordings += 1
+            self._record(x, key, args)
         product = self._product_pull(np.asarray(p, dtype=np.float64).reshape(x.shape))[0]
         return np.array(product, dtype=np.float64)
 

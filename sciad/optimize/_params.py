@@ -49,6 +49,8 @@ class ParamSpace:
         for name, shape in zip(self.leaf_names, self.shapes):
             if shape == ():
                 names.append(name)
+            elif len(shape) == 1:  # the common case, without np.ndindex's per-entry cost
+                names.extend(f"{name}[{i}]" for i in range(shape[0]))
             else:
                 names.extend(f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(*shape))
         return names

@@ -163,3 +163,12 @@ def test_hessian_products_reuse_one_gradient_recording_per_x():
     assert obj.n_gradient_recordings == 1
     np.testing.assert_allclose(obj.hessp(x + 0.1, x), rosen_hess_prod(x + 0.1, x), rtol=1e-12)
     assert obj.n_gradient_recordings == 2
+
+
+def test_one_recording_serves_value_gradient_and_products():
+    x, p = start(30), np.linspace(-1.0, 1.0, 30)
+    obj = so.Objective(rosen, record_for_products=True)
+    assert obj.fun(x) == pytest.approx(scipy.optimize.rosen(x), rel=1e-14)
+    np.testing.assert_allclose(obj.jac(x), rosen_der(x), rtol=1e-12)
+    np.testing.assert_allclose(obj.hessp(x, p), rosen_hess_prod(x, p), rtol=1e-12)
+    assert obj.n_gradient_recordings == 1 and obj.n_passes == 1
