@@ -14,6 +14,7 @@ Conventions
 - ``slogdet``'s sign is piecewise constant: it receives no derivative.
 """
 
+import functools
 import operator
 
 import numpy as np
@@ -22,7 +23,7 @@ from ..registry import (FUNCTION_RULES, defvjp, defvjp_argnum, defvjp_multi, dty
                         nondifferentiable, shape_of, unbroadcast)
 
 __all__ = ["matrix_transpose", "conj_transpose", "identity", "diagonal_matrix", "cofactor_matrix",
-           "pinv_cotangent", "raw_value"]
+           "pinv_cotangent", "raw_value", "constant_mask"]
 
 
 def matrix_transpose(x):
@@ -36,8 +37,21 @@ def conj_transpose(x):
 
 
 def identity(n: int, like) -> np.ndarray:
-    """An ``n x n`` identity in the precision of ``like`` (a constant)."""
-    return np.eye(n, dtype=np.result_type(dtype_of(like), np.float32))
+    """An ``n x n`` identity in the precision of ``like`` (a read-only constant)."""
+    return constant_mask("identity", n, np.result_type(dtype_of(like), np.float32))
+
+
+@functools.lru_cache(maxsize=128)
+def constant_mask(kind: str, n: int, dtype) -> np.ndarray:
+    """Cached read-only ``n x n`` masks the matrix rules multiply by (allocating them anew for
+    every backward pass costs more than the arithmetic for small matrices)."""
+    ones = np.ones((n, n), dtype)
+    masks = {"identity": lambda: np.eye(n, dtype=dtype),
+             "strict lower": lambda: np.tril(ones, -1),
+             "cholesky phi": lambda: np.tril(ones) - 0.5 * np.eye(n, dtype=dtype)}
+    mask = masks[kind]()
+    mask.setflags(write=False)
+    return mask
 
 
 def diagonal_matrix(d):

@@ -20,11 +20,12 @@ Lehmann 2018 and Liao et al. 2019 (QR).
 """
 
 import numpy as np
+import scipy.linalg
 
 from ...errors import NotDifferentiableError
 from ..graph import Primitive, apply, apply_multi
 from ..registry import FUNCTION_RULES, defvjp, dtype_of, function_name, shape_of
-from .linalg import diagonal_matrix, identity, matrix_transpose, raw_value
+from .linalg import constant_mask, diagonal_matrix, identity, matrix_transpose, raw_value
 
 __all__ = ["read_lower_triangle_cotangent", "coupling_factors"]
 
@@ -39,7 +40,7 @@ def _real_only(a, func):
 
 
 def _strict_lower(n, like):
-    return np.tril(np.ones((n, n), np.result_type(dtype_of(like), np.float32)), -1)
+    return constant_mask("strict lower", n, np.result_type(dtype_of(like), np.float32))
 
 
 def read_lower_triangle_cotangent(sym_cotangent):
@@ -63,16 +64,23 @@ def coupling_factors(values, squared=False):
 
 
 # --- cholesky ---------------------------------------------------------------------------------
+def _solve_transposed_lower(lower, b):
+    """``lower^-T b``: a triangular solve on plain arrays; on traced ones (higher order) it is
+    recorded as np.linalg.solve, which has a rule."""
+    if type(lower) is np.ndarray and type(b) is np.ndarray:
+        return scipy.linalg.solve_triangular(lower, b, trans="T", lower=True)
+    return np.linalg.solve(matrix_transpose(lower), b)
+
+
 def _cholesky_vjp(g, ans, a, upper=False):
     _real_only(a, np.linalg.cholesky)
     # upper=True reads the upper triangle: U = cholesky_lower(a.T).T
     lower, g_lower = (matrix_transpose(ans), matrix_transpose(g)) if upper else (ans, g)
     n = shape_of(a)[-1]
-    phi = np.tril(np.ones((n, n), dtype_of(ans))) - 0.5 * identity(n, ans)
+    phi = constant_mask("cholesky phi", n, np.result_type(dtype_of(ans), np.float32))
     inner = (matrix_transpose(lower) @ g_lower) * phi
-    lower_t = matrix_transpose(lower)
-    half = np.linalg.solve(lower_t, inner)                          # L^-T P
-    sym = matrix_transpose(np.linalg.solve(lower_t, matrix_transpose(half)))  # L^-T P L^-1
+    half = _solve_transposed_lower(lower, inner)                                 # L^-T P
+    sym = matrix_transpose(_solve_transposed_lower(lower, matrix_transpose(half)))  # L^-T P L^-1
     cot = read_lower_triangle_cotangent(sym)
     return matrix_transpose(cot) if upper else cot
 
