@@ -10,7 +10,8 @@ Run:  python benchmarks/finance.py [--repeat 3] [--quick] [--tune-malloc]
     bump-and-revalue with common random numbers (2 prices per parameter). Target: adjoint / price
     <= 2.5, and the adjoint faster than bumping.
 
-Times are medians over repeats; the ratios are medians of per-round ratios, the functions
+Times are CPU seconds of this process (time.process_time: page faults included, time spent
+descheduled by other processes on a shared machine excluded), medians over repeats; the ratios are medians of per-round ratios, the functions
 running in turn within each round (robust to load from other processes on a shared machine). ``--tune-malloc`` raises glibc's mmap and trim thresholds first:
 the adjoint keeps every step's arrays for the backward pass, and on machines where first-touch
 page faults are slow (virtualised sandboxes) fresh memory, not arithmetic, then dominates.
@@ -40,9 +41,9 @@ def interleaved_times(fns: list, repeat: int) -> tuple[list[float], list[float]]
     for _ in range(repeat):
         times = []
         for fn in fns:
-            start = time.perf_counter()
+            start = time.process_time()
             fn()
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
         rounds.append(times)
     medians = [statistics.median(r[i] for r in rounds) for i in range(len(fns))]
     ratios = [statistics.median(r[i] / r[0] for r in rounds) for i in range(len(fns))]
@@ -121,8 +122,8 @@ def main() -> None:
     scale = 10 if args.quick else 1
     rows = closed_form_rows(1_000_000 // scale, args.repeat)
     rows += monte_carlo_rows(100_000 // scale, 100, args.repeat)
-    print(f"malloc tuned: {args.tune_malloc}; times are medians of {args.repeat} runs")
-    print(f"| {'workload':<42} | {'time (s)':>8} | {'/ price':>7} | target / note |")
+    print(f"malloc tuned: {args.tune_malloc}; CPU times, medians of {args.repeat} rounds")
+    print(f"| {'workload':<42} | {'CPU (s)':>8} | {'/ price':>7} | target / note |")
     print(f"|{'-' * 44}|{'-' * 10}|{'-' * 9}|---------------|")
     for label, seconds, ratio, note in rows:
         print(f"| {label:<42} | {seconds:8.3f} | {ratio:7.2f} | {note} |")
