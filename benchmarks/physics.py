@@ -73,7 +73,7 @@ def paired_times(functions: dict, repeat: int) -> dict:
     return result, ratios
 
 
-def liquid_rows(sizes, repeat):
+def liquid_rows(sizes, repeat, skip_ase=False):
     rows = []
     for count in sizes:
         positions, box = liquid(count)
@@ -87,7 +87,7 @@ def liquid_rows(sizes, repeat):
         assert np.allclose(f_sciad, f_numpy, rtol=1e-9, atol=1e-9)
         functions = {"sciad": lambda: phys.energy_and_forces(energy, positions),
                      "numpy": lambda: numpy_lj_forces(positions, i, j, box)}
-        ase_call = _ase_call(positions, box, e_numpy, f_numpy)
+        ase_call = None if skip_ase else _ase_call(positions, box, e_numpy, f_numpy)
         if ase_call is not None:
             functions["ase"] = ase_call
         times, ratios = paired_times(functions, repeat)
@@ -143,11 +143,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4096, 10648])
+    parser.add_argument("--no-ase", action="store_true", help="skip ASE even if installed")
     args = parser.parse_args()
     print("LJ liquid, energy + forces: median ms; ratios are medians of per-round ratios")
     print(f"{'N':>6} {'pairs':>8} {'NL build':>9} {'sciad':>8} {'numpy':>8} {'ASE':>8} "
           f"{'sciad/numpy':>12} {'ASE/sciad':>10}")
-    for count, pairs, t_build, times, ratios in liquid_rows(args.sizes, args.repeat):
+    for count, pairs, t_build, times, ratios in liquid_rows(args.sizes, args.repeat, args.no_ase):
         has_ase = "ase" in times
         ase_text = f"{times['ase'] * 1e3:8.1f}" if has_ase else "n/a"
         speedup = f"{1.0 / ratios['ase']:9.1f}x" if has_ase else "n/a"

@@ -3,7 +3,7 @@
 ``pair_difference(x, pairs)`` is ``x[i] - x[j]`` for every pair; its derivative rule scatters
 the pair cotangents back onto the atoms, ``+g`` at ``i`` and ``-g`` at ``j``. Done with
 ``x[i] - x[j]`` the engine would record two gathers and, in the backward pass, two
-``np.add.at`` scatters; here the scatter is a single ``np.bincount`` over precomputed flat
+``np.add.at`` scatters; here the scatter is a ``np.bincount`` per end over precomputed flat
 indices, the most expensive step of a force evaluation made several times cheaper. Because each
 rule applies the other primitive, Hessians (reverse over reverse) work too.
 """
@@ -22,12 +22,13 @@ class PairIndex:
     """Pair index arrays ``i``, ``j`` with the flat indices the scatter needs (built once per
     neighbor-list build)."""
 
-    __slots__ = ("i", "j", "flat", "width")
+    __slots__ = ("i", "j", "flat_i", "flat_j", "width")
 
     def __init__(self, i: np.ndarray, j: np.ndarray, width: int = 3):
         self.i, self.j, self.width = i, j, width
         columns = np.arange(width)
-        self.flat = ((np.concatenate([i, j]) * width)[:, None] + columns).ravel()
+        self.flat_i = ((i * width)[:, None] + columns).ravel()
+        self.flat_j = ((j * width)[:, None] + columns).ravel()
 
     def __len__(self) -> int:
         return len(self.i)
@@ -38,8 +39,10 @@ def _difference(x, pairs):
 
 
 def _scatter(g, pairs, count):
-    weights = np.concatenate([g, -g]).ravel()
-    return np.bincount(pairs.flat, weights, count * pairs.width).reshape(count, pairs.width)
+    weights = np.ravel(g)
+    size = count * pairs.width
+    return (np.bincount(pairs.flat_i, weights, size)
+            - np.bincount(pairs.flat_j, weights, size)).reshape(count, pairs.width)
 
 
 def _difference_vjp(argnum, g, ans, args, kwargs):

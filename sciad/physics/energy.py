@@ -78,7 +78,7 @@ def pair_energy(potential: PairPotential, space: Space, neighbors: NeighborList 
         return cache[key][2]
 
     def energy_of_displacements(d, pairs, params):
-        r = np.sqrt(np.sum(d * d, axis=1))
+        r = np.sqrt(np.sum(np.square(d), axis=1))  # square: one rule call, not two
         values = _pair_parameters(potential, params, pairs.i, pairs.j, species)
         return np.sum(potential(r, **values))
 
