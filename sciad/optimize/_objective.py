@@ -7,6 +7,7 @@ scipy asks for the value and the gradient at the same point in two separate call
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
@@ -39,7 +40,8 @@ class Objective:
     Attributes
     ----------
     n_passes : int
-        Forward-and-backward passes run so far (one per distinct x asked for value or gradient).
+        Forward-and-backward passes run so far (one per distinct x asked for value, gradient
+        or products; the last two points are kept).
     n_values : int
         Plain (untraced) evaluations, run by :meth:`value` for derivative-free methods.
     n_gradient_recordings : int
@@ -60,12 +62,7 @@ class Objective:
         self.space = ParamSpace(params) if params is not None else None
         self._value_and_grad = _value_and_grad(self._on_vector)
         self._hessian = _hessian(self._on_vector)
-        self._last_key: bytes | None = None
-        self._last_args: tuple = ()
-        self._last = (0.0, None)
-        self._product_key: bytes | None = None
-        self._product_args: tuple = ()
-        self._product_pull = None
+        self._points: OrderedDict[bytes, _Point] = OrderedDict()
         self.n_passes = 0
         self.n_values = 0
         self.n_gradient_recordings = 0
@@ -76,48 +73,47 @@ class Objective:
         check_scalar_objective(out, "during the optimization")
         return np.reshape(out, ()) if np.ndim(raw_value(out)) else out
 
-    def _evaluate(self, x, args) -> tuple[float, np.ndarray]:
+    def _point(self, x, args, need_products: bool = False) -> "_Point":
+        """The memoised value and gradient at x (and the recording for products, if needed)."""
         x = np.asarray(x, dtype=np.float64)
         key = x.tobytes()
-        if key != self._last_key or not _same(args, self._last_args):
-            if self.record_for_products:
-                self._record(x, key, args)
+        point = self._points.get(key)
+        if point is None or not _same(args, point.args) or (need_products and point.pull is None):
+            if need_products or self.record_for_products:
+                point = self._record(x, args)
             else:
                 value, gradient = self._value_and_grad(x, *args)
-                self._remember(key, args, value, gradient)
-        return self._last
+                point = _Point(args, value, gradient, None)
+            self.n_passes += 1
+            self._points[key] = point
+            if len(self._points) > _POINTS_KEPT:
+                self._points.popitem(last=False)
+        self._points.move_to_end(key)
+        return point
 
-    def _remember(self, key, args, value, gradient):
-        self.n_passes += 1
-        self._last_key, self._last_args = key, args
-        self._last = (float(raw_value(value)), np.array(gradient, dtype=np.float64))
-
-    def _record(self, x, key, args):
+    def _record(self, x, args) -> "_Point":
         """Record the gradient computation at x: its value and gradient, and a pull-back that
         turns p into H p with one backward pass."""
-        self._product_pull = None  # free the previous recording before making the next
-
         def gradient_then_value(y):
             value, gradient = self._value_and_grad(y, *args)
             return gradient, value
 
-        gradient, self._product_pull, value = _vjp(gradient_then_value, x, has_aux=True)
-        self._product_key, self._product_args = key, args
+        gradient, pull, value = _vjp(gradient_then_value, x, has_aux=True)
         self.n_gradient_recordings += 1
-        self._remember(key, args, value, gradient)
+        return _Point(args, value, gradient, pull)
 
     def fun(self, x: np.ndarray, *args) -> float:
         """The objective's value; the gradient at the same x is computed alongside and kept."""
-        return self._evaluate(x, args)[0]
+        return self._point(x, args).value
 
     def jac(self, x: np.ndarray, *args) -> np.ndarray:
         """The gradient (memoised: free right after :meth:`fun` at the same x)."""
-        return self._evaluate(x, args)[1].copy()
+        return self._point(x, args).gradient.copy()
 
     def value_and_grad(self, x: np.ndarray, *args) -> tuple[float, np.ndarray]:
         """``(value, gradient)`` for scipy's ``jac=True``."""
-        value, gradient = self._evaluate(x, args)
-        return value, gradient.copy()
+        point = self._point(x, args)
+        return point.value, point.gradient.copy()
 
     def value(self, x: np.ndarray, *args) -> float:
         """The value alone, with no derivative recorded (for derivative-free methods)."""
@@ -138,10 +134,8 @@ class Objective:
         Newton-CG and the trust-region methods ask for several products per point.
         """
         x = np.asarray(x, dtype=np.float64)
-        key = x.tobytes()
-        if key != self._product_key or not _same(args, self._product_args):
-            self._record(x, key, args)
-        product = self._product_pull(np.asarray(p, dtype=np.float64).reshape(x.shape))[0]
+        pull = self._point(x, args, need_products=True).pull
+        product = pull(np.asarray(p, dtype=np.float64).reshape(x.shape))[0]
         return np.array(product, dtype=np.float64)
 
     def hess_operator(self, x: np.ndarray, *args) -> LinearOperator:
@@ -150,6 +144,23 @@ class Objective:
         n = x.size
         return LinearOperator((n, n), matvec=lambda p: self.hessp(x, np.ravel(p), *args),
                               dtype=np.float64)
+
+
+#: points whose results are kept: the trust-region methods evaluate a trial point, then come
+#: back for products at the current one
+_POINTS_KEPT = 2
+
+
+class _Point:
+    """What one pass at x produced."""
+
+    __slots__ = ("args", "value", "gradient", "pull")
+
+    def __init__(self, args, value, gradient, pull):
+        self.args = args
+        self.value = float(raw_value(value))
+        self.gradient = np.array(gradient, dtype=np.float64)
+        self.pull = pull
 
 
 def _same(args: tuple, previous: tuple) -> bool:
