@@ -78,12 +78,8 @@ def _solve_vjp(argnum, g, ans, args, kwargs):
     return unbroadcast(-(gb @ conj_transpose(x_matrix)), shape_of(a), dtype_of(a))
 
 
-def _solve(a, b):
-    return np.linalg.solve(a, b)
-
-
 defvjp(np.linalg.inv, _inv_vjp)
-defvjp_argnum(np.linalg.solve, _solve_vjp, fn=_solve)
+defvjp_argnum(np.linalg.solve, _solve_vjp)
 
 
 # --- determinants -----------------------------------------------------------------------------
