@@ -13,70 +13,46 @@ an upper bound on the total Sobol index ``S_Ti`` (Sobol and Kucherenko 2009; Lam
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
 from ._batch import finite_rows, model_gradients, run_rows
 from ._problem import parse_problem
-from ._results import dataclass_dict
+from ._results import GlobalResult
 from ._sampling import bootstrap_interval, check_sample_count, sobol_points
 
 __all__ = ["dgsm", "DGSMResult"]
 
 
-@dataclass
-class DGSMResult:
-    """DGSM of one scalar output.
+@dataclass(kw_only=True)
+class DGSMResult(GlobalResult):
+    """DGSM of one scalar output (the fields of :class:`GlobalResult`, and these).
 
     Attributes
     ----------
-    names, units : tuple of str
-        The inputs, in the problem's order, and their units.
     nu : ndarray
         ``E[(df/dx_i)^2]``, in (output unit / input unit) squared.
     index : ndarray
         ``C_i nu_i / sum_j C_j nu_j``: unit-free shares of the derivative energy (sum to 1), for
         ranking inputs measured in different units.
     upper_bound : ndarray
-        ``C_i nu_i / Var f``, an upper bound on each total Sobol index.
+        ``C_i nu_i / Var f``, an upper bound on each total Sobol index; ``ranking()`` sorts by it.
     ci : dict
-        ``{"nu": ..., "index": ..., "upper_bound": ...}``, each of shape ``(D, 2)``: bootstrap
-        percentile intervals at level ``confidence``.
+        ``{"nu": ..., "index": ..., "upper_bound": ...}``, each of shape ``(D, 2)``.
     poincare : ndarray
         The constants ``C_i`` used (of ``ln x`` for lognormal inputs, where ``nu`` in the
         bound is ``E[(x df/dx)^2]``).
-    mean, variance : float
-        Of the output over the samples.
-    n_samples, n_omitted, model_evaluations : int
-        Samples used, samples dropped with ``nan_policy="omit"``, and gradient evaluations.
     """
 
-    names: tuple[str, ...]
-    units: tuple[str, ...]
+    ranked_by: ClassVar[str] = "upper_bound"
+
     nu: np.ndarray
     index: np.ndarray
     upper_bound: np.ndarray
-    ci: dict[str, np.ndarray]
     poincare: np.ndarray
-    mean: float
-    variance: float
-    n_samples: int
-    n_omitted: int
-    model_evaluations: int
-    confidence: float
-    output_name: str = "f"
-    output_unit: str = ""
-    method: str = field(default="dgsm")
-
-    def ranking(self) -> list[str]:
-        """Input names from the most to the least influential (by the upper bound)."""
-        return [self.names[i] for i in np.argsort(-self.upper_bound, kind="stable")]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A plain, JSON-ready dict of every field."""
-        return dataclass_dict(self)
+    method: str = "dgsm"
 
 
 def _measures(grads2: np.ndarray, values: np.ndarray, poincare: np.ndarray):
@@ -168,6 +144,9 @@ def dgsm(fun: Callable, problem: Mapping[str, Any], n: int = 1024, seed: int | N
     if bootstrap > 0:
         intervals = bootstrap_interval(statistic, len(values), bootstrap, confidence, seed)
         ci = {"nu": intervals[0], "index": intervals[1], "upper_bound": intervals[2]}
-    return DGSMResult(spec.names, spec.units, np.mean(grads2, axis=0), index, bound, ci,
-                      poincare, float(np.mean(values)), float(np.var(values)), len(values),
-                      int(n - len(values)), n, confidence, output_name, output_unit)
+    return DGSMResult(names=spec.names, units=spec.units, nu=np.mean(grads2, axis=0),
+                      index=index, upper_bound=bound, ci=ci, poincare=poincare,
+                      mean=float(np.mean(values)), variance=float(np.var(values)),
+                      n_samples=len(values), n_omitted=int(n - len(values)),
+                      model_evaluations=n, confidence=confidence, output_name=output_name,
+                      output_unit=output_unit)

@@ -9,60 +9,40 @@ problem; no SALib needed.
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
 from ._batch import finite_rows, model_values, run_rows
 from ._problem import parse_problem
-from ._results import dataclass_dict
+from ._results import GlobalResult
 from ._sampling import bootstrap_interval, check_sample_count, sobol_points
 
 __all__ = ["sobol", "SobolResult"]
 
 
-@dataclass
-class SobolResult:
-    """First-order and total Sobol indices of one scalar output.
+@dataclass(kw_only=True)
+class SobolResult(GlobalResult):
+    """First-order and total Sobol indices of one scalar output (the fields of
+    :class:`GlobalResult`, and these).
 
     Attributes
     ----------
-    names, units : tuple of str
-        The inputs and their units.
     first, total : ndarray
         ``S_i`` (share of the variance explained by input ``i`` alone) and ``S_Ti`` (share that
-        involves input ``i`` at all, interactions included).
+        involves input ``i`` at all, interactions included); ``ranking()`` sorts by ``total``.
     ci : dict
-        ``{"first": ..., "total": ...}``, each ``(D, 2)``, bootstrap percentile intervals.
-    mean, variance : float
-        Of the output.
-    n_samples, n_omitted, model_evaluations : int
-        Base samples used, base samples dropped with ``nan_policy="omit"``, model runs.
+        ``{"first": ..., "total": ...}``, each ``(D, 2)``.
+    n_samples, n_omitted : int
+        Base samples (rows of A) used and dropped.
     """
 
-    names: tuple[str, ...]
-    units: tuple[str, ...]
+    ranked_by: ClassVar[str] = "total"
+
     first: np.ndarray
     total: np.ndarray
-    ci: dict[str, np.ndarray]
-    mean: float
-    variance: float
-    n_samples: int
-    n_omitted: int
-    model_evaluations: int
-    confidence: float
-    output_name: str = "f"
-    output_unit: str = ""
-    method: str = field(default="sobol")
-
-    def ranking(self) -> list[str]:
-        """Input names from the most to the least influential (by the total index)."""
-        return [self.names[i] for i in np.argsort(-self.total, kind="stable")]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A plain, JSON-ready dict of every field."""
-        return dataclass_dict(self)
+    method: str = "sobol"
 
 
 def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> np.ndarray:
@@ -128,6 +108,8 @@ def sobol(fun: Callable, problem: Mapping[str, Any], n: int = 1024, seed: int | 
         intervals = bootstrap_interval(lambda r: _indices(f_a[r], f_b[r], f_ab[:, r]),
                                        len(f_a), bootstrap, confidence, seed)
         ci = {"first": intervals[0], "total": intervals[1]}
-    return SobolResult(spec.names, spec.units, first, total, ci, float(np.mean(f_a)),
-                       float(np.var(np.concatenate([f_a, f_b]))), len(f_a), int(n - len(f_a)),
-                       len(rows), confidence, output_name, output_unit)
+    return SobolResult(names=spec.names, units=spec.units, first=first, total=total, ci=ci,
+                       mean=float(np.mean(f_a)), variance=float(np.var(np.concatenate([f_a, f_b]))),
+                       n_samples=len(f_a), n_omitted=int(n - len(f_a)),
+                       model_evaluations=len(rows), confidence=confidence,
+                       output_name=output_name, output_unit=output_unit)

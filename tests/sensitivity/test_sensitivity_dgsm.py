@@ -10,12 +10,12 @@ from scipy import stats
 from sciad.sensitivity import (ModelOutputError, ProblemError, SampleError, dgsm, parse_problem,
                                sobol)
 
-from conftest import (G_COEFFICIENTS, g_function, g_function_exact_nu, ishigami,
-                      ishigami_batch, ishigami_exact)
+from known_measures import (G_COEFFICIENTS, ISHIGAMI_PROBLEM, g_function, g_function_exact_nu,
+                            ishigami, ishigami_batch, ishigami_exact)
 
 
-def test_dgsm_of_ishigami_matches_analytic_values(ishigami_problem):
-    result = dgsm(ishigami, ishigami_problem, n=1024, progress=False)
+def test_dgsm_of_ishigami_matches_analytic_values():
+    result = dgsm(ishigami, ISHIGAMI_PROBLEM, n=1024, progress=False)
     nu, _, _ = ishigami_exact()
     np.testing.assert_allclose(result.nu, nu, rtol=0.01)
     for i in range(3):  # the bootstrap intervals cover the analytic values
@@ -25,9 +25,9 @@ def test_dgsm_of_ishigami_matches_analytic_values(ishigami_problem):
     np.testing.assert_allclose(np.sum(result.index), 1.0)
 
 
-def test_vectorized_and_per_sample_dgsm_agree(ishigami_problem):
-    one = dgsm(ishigami, ishigami_problem, n=256, progress=False, bootstrap=0)
-    batch = dgsm(ishigami_batch, ishigami_problem, n=256, vectorized=True, progress=False,
+def test_vectorized_and_per_sample_dgsm_agree():
+    one = dgsm(ishigami, ISHIGAMI_PROBLEM, n=256, progress=False, bootstrap=0)
+    batch = dgsm(ishigami_batch, ISHIGAMI_PROBLEM, n=256, vectorized=True, progress=False,
                  bootstrap=0)
     np.testing.assert_allclose(batch.nu, one.nu, rtol=1e-12)
     assert one.ci == {}
@@ -60,9 +60,9 @@ def test_dgsm_lognormal_bound_in_log_space():
     assert result.upper_bound[1] == pytest.approx(4 / np.pi ** 2 / (0.64 + 4 / 12), rel=0.02)
 
 
-def test_dgsm_bounds_dominate_total_sobol_indices(ishigami_problem):
-    bounds = dgsm(ishigami_batch, ishigami_problem, n=1024, vectorized=True, progress=False)
-    totals = sobol(ishigami_batch, ishigami_problem, n=2048, vectorized=True, progress=False)
+def test_dgsm_bounds_dominate_total_sobol_indices():
+    bounds = dgsm(ishigami_batch, ISHIGAMI_PROBLEM, n=1024, vectorized=True, progress=False)
+    totals = sobol(ishigami_batch, ISHIGAMI_PROBLEM, n=2048, vectorized=True, progress=False)
     assert np.all(bounds.upper_bound >= totals.total)
     # and with triangular and normal inputs
     problem = {"names": ["a", "b", "c"], "bounds": [[0, 2, 0.3], [1, 0.5], [-1, 1]],
@@ -73,35 +73,35 @@ def test_dgsm_bounds_dominate_total_sobol_indices(ishigami_problem):
     assert np.all(bounds.upper_bound >= totals.total)
 
 
-def test_dgsm_thread_executor_equals_serial(ishigami_problem):
-    serial = dgsm(ishigami, ishigami_problem, n=128, progress=False, bootstrap=50)
+def test_dgsm_thread_executor_equals_serial():
+    serial = dgsm(ishigami, ISHIGAMI_PROBLEM, n=128, progress=False, bootstrap=50)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        parallel = dgsm(ishigami, ishigami_problem, n=128, executor=pool, chunk_size=16,
+        parallel = dgsm(ishigami, ISHIGAMI_PROBLEM, n=128, executor=pool, chunk_size=16,
                         progress=False, bootstrap=50)
     np.testing.assert_array_equal(parallel.nu, serial.nu)
     np.testing.assert_array_equal(parallel.ci["upper_bound"], serial.ci["upper_bound"])
 
 
-def test_dgsm_dask_executor_equals_serial(ishigami_problem):
+def test_dgsm_dask_executor_equals_serial():
     distributed = pytest.importorskip("distributed")
-    serial = dgsm(ishigami_batch, ishigami_problem, n=256, vectorized=True, progress=False)
+    serial = dgsm(ishigami_batch, ISHIGAMI_PROBLEM, n=256, vectorized=True, progress=False)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
-            remote = dgsm(ishigami_batch, ishigami_problem, n=256, vectorized=True,
+            remote = dgsm(ishigami_batch, ISHIGAMI_PROBLEM, n=256, vectorized=True,
                           executor=client.get_executor(), chunk_size=64, progress=False)
     np.testing.assert_allclose(remote.nu, serial.nu, rtol=1e-13)
     np.testing.assert_allclose(remote.upper_bound, serial.upper_bound, rtol=1e-13)
 
 
-def test_progress_reporting_can_be_switched_on_and_off(ishigami_problem, capsys):
+def test_progress_reporting_can_be_switched_on_and_off(capsys):
     calls = []
-    dgsm(ishigami_batch, ishigami_problem, n=64, vectorized=True, chunk_size=16,
+    dgsm(ishigami_batch, ISHIGAMI_PROBLEM, n=64, vectorized=True, chunk_size=16,
          progress=lambda done, total: calls.append((done, total)), bootstrap=0)
     assert calls == [(16, 64), (32, 64), (48, 64), (64, 64)]
-    dgsm(ishigami_batch, ishigami_problem, n=64, vectorized=True, progress=True, bootstrap=0)
+    dgsm(ishigami_batch, ISHIGAMI_PROBLEM, n=64, vectorized=True, progress=True, bootstrap=0)
     assert "dgsm: 64/64 samples" in capsys.readouterr().err
-    dgsm(ishigami_batch, ishigami_problem, n=64, vectorized=True, progress=False, bootstrap=0)
+    dgsm(ishigami_batch, ISHIGAMI_PROBLEM, n=64, vectorized=True, progress=False, bootstrap=0)
     assert capsys.readouterr().err == ""
 
 
@@ -116,13 +116,13 @@ def test_nan_samples_are_reported_never_averaged():
     assert np.all(np.isfinite(result.nu))
 
 
-def test_outputs_that_are_not_numbers_are_rejected(ishigami_problem):
+def test_outputs_that_are_not_numbers_are_rejected():
     with pytest.raises(ModelOutputError, match="one real number"):
-        dgsm(lambda x: "high", ishigami_problem, n=8, progress=False)
+        dgsm(lambda x: "high", ISHIGAMI_PROBLEM, n=8, progress=False)
     with pytest.raises(ModelOutputError, match=r"shape \(3,\)"):
-        dgsm(lambda x: x * 2, ishigami_problem, n=8, progress=False)
+        dgsm(lambda x: x * 2, ISHIGAMI_PROBLEM, n=8, progress=False)
     with pytest.raises(ModelOutputError, match="vectorized=True"):
-        dgsm(lambda x: np.sum(x), ishigami_problem, n=8, vectorized=True, progress=False)
+        dgsm(lambda x: np.sum(x), ISHIGAMI_PROBLEM, n=8, vectorized=True, progress=False)
 
 
 @pytest.mark.parametrize("problem, message", [
@@ -158,8 +158,8 @@ def test_problem_distributions_follow_salib_conventions():
                                rtol=1e-6)
 
 
-def test_dgsm_result_to_dict_is_json_ready(ishigami_problem):
-    result = dgsm(ishigami_batch, ishigami_problem, n=64, vectorized=True, progress=False)
+def test_dgsm_result_to_dict_is_json_ready():
+    result = dgsm(ishigami_batch, ISHIGAMI_PROBLEM, n=64, vectorized=True, progress=False)
     data = json.loads(json.dumps(result.to_dict()))
     assert data["names"] == ["x1", "x2", "x3"] and len(data["ci"]["nu"]) == 3
     assert G_COEFFICIENTS.size == 5

@@ -8,11 +8,11 @@ import pytest
 
 from sciad.sensitivity import SampleError, sobol
 
-from conftest import ishigami, ishigami_batch, ishigami_exact
+from known_measures import ISHIGAMI_PROBLEM, ishigami, ishigami_batch, ishigami_exact
 
 
-def test_sobol_indices_of_ishigami_match_analytic_values(ishigami_problem):
-    result = sobol(ishigami_batch, ishigami_problem, n=4096, vectorized=True, progress=False)
+def test_sobol_indices_of_ishigami_match_analytic_values():
+    result = sobol(ishigami_batch, ISHIGAMI_PROBLEM, n=4096, vectorized=True, progress=False)
     _, first, total = ishigami_exact()
     np.testing.assert_allclose(result.first, first, atol=0.02)
     np.testing.assert_allclose(result.total, total, atol=0.02)
@@ -31,10 +31,10 @@ def test_sobol_of_an_additive_model_has_equal_first_and_total():
     np.testing.assert_allclose(result.total, [0.8, 0.2], atol=0.01)
 
 
-def test_sobol_per_sample_and_threaded_runs_agree(ishigami_problem):
-    serial = sobol(ishigami, ishigami_problem, n=64, progress=False, bootstrap=0)
+def test_sobol_per_sample_and_threaded_runs_agree():
+    serial = sobol(ishigami, ISHIGAMI_PROBLEM, n=64, progress=False, bootstrap=0)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        threaded = sobol(ishigami_batch, ishigami_problem, n=64, vectorized=True, executor=pool,
+        threaded = sobol(ishigami_batch, ISHIGAMI_PROBLEM, n=64, vectorized=True, executor=pool,
                          chunk_size=50, progress=False, bootstrap=0)
     np.testing.assert_allclose(threaded.first, serial.first, rtol=1e-12)
     np.testing.assert_allclose(threaded.total, serial.total, rtol=1e-12)

@@ -1,7 +1,6 @@
 """Test functions with known sensitivity measures, shared by the sensitivity tests."""
 
 import numpy as np
-import pytest
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
 
@@ -18,17 +17,16 @@ def ishigami_batch(x):
             + ISHIGAMI_B * x[:, 2] ** 4 * np.sin(x[:, 0]))
 
 
-@pytest.fixture
-def ishigami_problem():
-    return {"names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+ISHIGAMI_PROBLEM = {"names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
 
 
 def ishigami_exact():
     """Closed forms for x_i ~ U(-pi, pi): E[x^4] = pi^4/5, E[x^6] = pi^6/7, E[x^8] = pi^8/9."""
     a, b, pi = ISHIGAMI_A, ISHIGAMI_B, np.pi
-    nu = np.array([0.5 * (1 + 2 * b * pi ** 4 / 5 + b ** 2 * pi ** 8 / 9),  # E[cos^2 x1 (1+b x3^4)^2]
-                   a ** 2 / 2,                                          # E[(a sin 2 x2)^2]
-                   8 * b ** 2 * pi ** 6 / 7])                          # E[(4 b x3^3 sin x1)^2]
+    # E[cos^2 x1 (1 + b x3^4)^2], E[(a sin 2 x2)^2], E[(4 b x3^3 sin x1)^2]
+    nu = np.array([0.5 * (1 + 2 * b * pi ** 4 / 5 + b ** 2 * pi ** 8 / 9),
+                   a ** 2 / 2,
+                   8 * b ** 2 * pi ** 6 / 7])
     variance = a ** 2 / 8 + b * pi ** 4 / 5 + b ** 2 * pi ** 8 / 18 + 0.5
     v1, v2, v13 = 0.5 * (1 + b * pi ** 4 / 5) ** 2, a ** 2 / 8, 8 * b ** 2 * pi ** 8 / 225
     first = np.array([v1, v2, 0.0]) / variance
