@@ -219,3 +219,20 @@ def test_mode_spectrum_skips_zero_modes_and_marks_imaginary(axes):
     np.testing.assert_allclose(np.sort(positions), [-50.0, 120.0, 300.0, 300.0])
     assert ax.get_xlabel() == "frequency [cm^-1]" and ax.get_legend() is not None
     assert _not_blank(_render(ax))
+
+
+def test_mode_spectrum_of_a_real_diatomic(axes):
+    physics = pytest.importorskip("sciad.physics")
+    stiffness, masses = 4.0, np.array([1.0, 3.0])
+
+    def spring(positions):
+        bond = positions[1] - positions[0]
+        return 0.5 * stiffness * (np.sqrt(np.sum(bond * bond)) - 1.0) ** 2
+
+    modes = physics.normal_modes(spring, np.array([[0.0, 0, 0], [1.0, 0, 0]]), masses)
+    ax = plot.mode_spectrum(modes, ax=axes)
+    (sticks,) = ax.collections
+    # one vibration, omega = sqrt(k / reduced mass); the five zero modes are left out
+    reduced = masses[0] * masses[1] / masses.sum()
+    np.testing.assert_allclose([seg[0][0] for seg in sticks.get_segments()],
+                               [np.sqrt(stiffness / reduced)], rtol=1e-10)
