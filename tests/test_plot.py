@@ -236,3 +236,12 @@ def test_mode_spectrum_of_a_real_diatomic(axes):
     reduced = masses[0] * masses[1] / masses.sum()
     np.testing.assert_allclose([seg[0][0] for seg in sticks.get_segments()],
                                [np.sqrt(stiffness / reduced)], rtol=1e-10)
+
+
+def test_heatmap_tolerates_undefined_elasticities(axes):
+    with pytest.warns(RuntimeWarning, match="undefined"):
+        result = local(lambda p: p["a"] * np.array([0.0, 2.0]), {"a": 3.0},
+                       normalize="elasticity")
+    ax = plot.heatmap(result, ax=axes)
+    assert ax.images[0].get_clim() == (-1.0, 1.0)  # scaled by the finite entries only
+    assert [t.get_text() for t in ax.texts] == ["nan", "1"]

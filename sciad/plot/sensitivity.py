@@ -97,8 +97,9 @@ def heatmap(result: Any, ax: Any = None, *, cmap: str = "RdBu_r", annotate: bool
         raise TypeError(f"heatmap needs a LocalSensitivity, got {type(result).__name__}")
     ax = target_axes(ax)
     matrix = np.asarray(result.matrix, dtype=np.float64)
-    limit = np.nanmax(np.abs(matrix)) if np.any(np.isfinite(matrix)) else 1.0
-    image = ax.imshow(matrix, cmap=cmap, vmin=-limit or -1.0, vmax=limit or 1.0, aspect="auto")
+    finite = np.abs(matrix[np.isfinite(matrix)])
+    limit = float(np.max(finite)) if finite.size and np.max(finite) > 0 else 1.0
+    image = ax.imshow(matrix, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto")
     ax.set_xticks(np.arange(len(result.parameters)), result.parameters, rotation=45, ha="right")
     ax.set_yticks(np.arange(len(result.outputs)), result.outputs)
     ax.set_xlabel("parameter")
