@@ -115,6 +115,10 @@ def test_every_registered_indexing_function_has_a_row():
 def test_repeated_fancy_indices_accumulate_exactly():
     grad = sciad.grad(lambda x: np.sum(x[[0, 0, 0, 2]]))(np.zeros(3))
     np.testing.assert_array_equal(grad, [3.0, 0.0, 1.0])
+    # an integer array into a vector (the bincount path), negative positions (the add.at path)
+    for positions in (np.array([0, 0, 0, 2]), np.array([0, 0, 0, -1])):
+        grad = sciad.grad(lambda x: np.sum(x[positions] * np.arange(1.0, 5.0)))(np.zeros(3))
+        np.testing.assert_array_equal(grad, [6.0, 0.0, 4.0])
 
 
 def test_overwritten_entries_get_no_gradient_from_the_old_value():
