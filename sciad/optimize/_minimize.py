@@ -11,7 +11,7 @@ from ._checks import (DENSE_HESSIAN, DERIVATIVE_FREE, HESSIAN_PRODUCT, canonical
                       check_finite, check_scalar_objective)
 from ._constraints import prepare_constraints
 from ._objective import Objective
-from ._params import ParamSpace
+from ._params import ParamSpace, as_parameters
 from ._result import OptimizeResult
 
 __all__ = ["minimize"]
@@ -72,6 +72,7 @@ def minimize(fun: Callable, x0: Any, args: tuple = (), method: str | None = None
     >>> round(res.params["a"], 6), res.params["b"].round(6).tolist()
     (1.0, [-2.0, -2.0])
     """
+    x0 = as_parameters(x0)
     space = ParamSpace(x0)
     x_flat = space.flatten(x0)
     scipy_bounds = space.bounds(bounds)

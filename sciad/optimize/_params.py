@@ -15,7 +15,16 @@ from scipy.optimize import Bounds
 from ..engine.pytree import tree_flatten, tree_paths, tree_unflatten
 from ._checks import ProblemError
 
-__all__ = ["ParamSpace"]
+__all__ = ["ParamSpace", "as_parameters"]
+
+
+def as_parameters(x0: Any) -> Any:
+    """``x0`` as sciad reads it: a top-level list or tuple of plain numbers is a vector, as in
+    scipy (``x0=[1.0, 2.0]``); dicts, and lists that hold arrays or dicts, stay pytrees."""
+    if isinstance(x0, (list, tuple)) and x0 and all(
+            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in x0):
+        return np.asarray(x0, dtype=np.float64)
+    return x0
 
 
 class ParamSpace:

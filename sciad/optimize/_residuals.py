@@ -9,7 +9,7 @@ import scipy.optimize
 
 from ._checks import ProblemError, check_vector_output
 from ._dense_jacobian import dense_jacobian
-from ._params import ParamSpace
+from ._params import ParamSpace, as_parameters
 from ._result import OptimizeResult
 
 __all__ = ["least_squares", "root"]
@@ -70,6 +70,7 @@ def least_squares(fun: Callable, x0: Any, bounds: Any = None, args: tuple = (),
     >>> round(res.params["a"], 6), round(res.params["b"], 6)
     (2.0, 1.0)
     """
+    x0 = as_parameters(x0)
     space = ParamSpace(x0)
     x_flat = space.flatten(x0)
     residuals = _Residuals(fun, space, args, kwargs, "the residual function", x_flat)
@@ -106,6 +107,7 @@ def root(fun: Callable, x0: Any, args: tuple = (), method: str = "hybr",
     >>> res.x.round(6).tolist()
     [2.0, 1.0]
     """
+    x0 = as_parameters(x0)
     space = ParamSpace(x0)
     x_flat = space.flatten(x0)
     equations = _Residuals(fun, space, args, None, "the root function", x_flat)

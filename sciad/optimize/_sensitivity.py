@@ -24,7 +24,7 @@ from scipy.sparse.linalg import LinearOperator, cg
 from ..engine.transforms import grad, hessian, hvp, jacobian
 from ..errors import SolverError
 from ._checks import ProblemError
-from ._params import ParamSpace
+from ._params import ParamSpace, as_parameters
 
 __all__ = ["optimum_sensitivity", "OptimumSensitivity", "KRYLOV_THRESHOLD"]
 
@@ -118,6 +118,7 @@ def optimum_sensitivity(fun: Callable, x_opt: Any, theta: Any, args: tuple = (),
     """
     if solver not in ("auto", "dense", "krylov"):
         raise ProblemError(f"solver must be 'auto', 'dense' or 'krylov', got {solver!r}")
+    x_opt, theta = as_parameters(x_opt), as_parameters(theta)
     x_space, theta_space = ParamSpace(x_opt, "x"), ParamSpace(theta, "theta")
     x_flat, theta_flat = x_space.flatten(x_opt), theta_space.flatten(theta)
 
