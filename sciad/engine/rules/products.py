@@ -1,5 +1,6 @@
 """Products: matmul, dot, vdot, inner, outer, tensordot, einsum, kron, cross, and NumPy 2's
-vecdot, matvec, vecmat.
+vecdot, matvec, vecmat. (numpy.linalg's array-API spellings, which call these, are registered
+with the linalg rules.)
 
 A product is linear in each operand, so the cotangent of one operand is the output cotangent
 contracted with the other operands, conjugated for complex values (cotangent convention
@@ -13,7 +14,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..registry import composite, defvjp_argnum, dtype_of, shape_of, unbroadcast
+from ..registry import defvjp_argnum, dtype_of, shape_of, unbroadcast
 
 
 def _conj(x):
@@ -293,9 +294,3 @@ defvjp_argnum(np.kron, _kron_vjp)
 defvjp_argnum(np.cross, _cross_vjp)
 defvjp_argnum(np.einsum, _einsum_vjp)
 
-# the array-API spellings in numpy.linalg are the same products
-composite(np.linalg.matmul, lambda x1, x2: np.matmul(x1, x2))
-composite(np.linalg.vecdot, lambda x1, x2, axis=-1: np.vecdot(x1, x2, axis=axis))
-composite(np.linalg.outer, lambda x1, x2: np.outer(x1, x2))
-composite(np.linalg.tensordot, lambda x1, x2, axes=2: np.tensordot(x1, x2, axes=axes))
-composite(np.linalg.cross, lambda x1, x2, axis=-1: np.cross(x1, x2, axis=axis))
