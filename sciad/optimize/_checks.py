@@ -1,4 +1,4 @@
-"""Validation of what users hand the optimizers, with errors that say what, where and what to do."""
+"""Validation of what users hand the optimizers; errors say what, where and what to do."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import numpy as np
 from ..engine.tensor import Tensor
 from ..errors import SciadError
 
-__all__ = ["ProblemError", "raw_value", "check_scalar_objective", "check_vector_output",
-           "canonical_method"]
+__all__ = ["ProblemError", "raw_value", "check_scalar_objective", "check_finite",
+           "check_vector_output", "canonical_method"]
 
 
 class ProblemError(SciadError, ValueError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
 import scipy.optimize
 
 from ._checks import (DENSE_HESSIAN, DERIVATIVE_FREE, HESSIAN_PRODUCT, canonical_method,

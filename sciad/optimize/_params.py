@@ -61,7 +61,8 @@ class ParamSpace:
             elif len(shape) == 1:  # the common case, without np.ndindex's per-entry cost
                 names.extend(f"{name}[{i}]" for i in range(shape[0]))
             else:
-                names.extend(f"{name}[{','.join(map(str, index))}]" for index in np.ndindex(*shape))
+                names.extend(f"{name}[{','.join(map(str, index))}]"
+                             for index in np.ndindex(*shape))
         return names
 
     def flatten(self, tree: Any) -> np.ndarray:

@@ -1,5 +1,7 @@
 """Constrained minimisation: exact constraint Jacobians and Lagrangian Hessians."""
 
+import json
+
 import numpy as np
 import pytest
 from scipy.optimize import NonlinearConstraint
@@ -37,6 +39,7 @@ def test_equality_and_inequality_constraints_reach_the_known_optimum(method):
     options = {"ftol": 1e-12} if method == "SLSQP" else TIGHT_TRUST_CONSTR
     res = so.minimize(objective, START, method=method, constraints=constraints, options=options)
     assert res.success, res.message
+    assert json.loads(json.dumps(res.to_dict()))["params"] == res.params
     assert res.params["x"] == pytest.approx(KNOWN["x"], abs=1e-6)
     assert res.params["y"] == pytest.approx(KNOWN["y"], abs=1e-6)
 
