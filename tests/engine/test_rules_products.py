@@ -103,6 +103,7 @@ def _operands(row: Row, seed: int, dtype=np.float64):
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: row.name)
 def test_product_matches_finite_differences(row):
     operands = _operands(row, 0)
+    assert np.all(np.isfinite(row.call(*operands)))
     # the second-order check costs (inputs x outputs) backward passes: keep the suite fast
     inputs, outputs = sum(x.size for x in operands), np.size(row.call(*operands))
     sciad.check_grads(row.call, operands, order=2 if inputs * outputs <= 150 else 1)
@@ -120,6 +121,18 @@ def test_float32_operands_get_float32_gradients(row):
     for leaf, reference in zip(leaves, expected):
         assert leaf.grad.dtype == np.float32
         np.testing.assert_allclose(leaf.grad, reference, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.name)
+def test_jvp_differentiates_the_rule_in_its_cotangent(row):
+    # sciad.jvp transposes the vjp, so every rule must itself be differentiable in g
+    operands, tangents = _operands(row, 0), _operands(row, 9)
+    _, tangent_out = sciad.jvp(row.call, operands, tangents)
+    step = 1e-6
+    forward = row.call(*[x + step * t for x, t in zip(operands, tangents)])
+    backward = row.call(*[x - step * t for x, t in zip(operands, tangents)])
+    np.testing.assert_allclose(tangent_out, (forward - backward) / (2 * step), rtol=1e-6,
+                               atol=1e-8)
 
 
 def test_every_registered_product_has_a_row():
