@@ -203,3 +203,27 @@ def test_sum_of_bonded_and_pair_terms_hessian_and_stress():
             numeric[a, b] = (total(positions, strain=eps) - total(positions, strain=-eps)) / (2 * h)
     np.testing.assert_allclose(phys.stress(total, positions, space),
                                numeric / np.prod(box), rtol=1e-6, atol=1e-9)
+
+
+def test_user_written_energy_gets_the_same_forces_stress_and_hessian():
+    positions, box, _ = lj_liquid(n_side=2, density=0.6, seed=12)
+    space = phys.periodic(box)
+    n = len(positions)
+    off_diagonal = ~np.eye(n, dtype=bool)
+
+    def dense_lj(x, strain=None):  # all pairs as an (N, N) matrix, written by a user
+        d = space.displacement(x[:, None, :], x[None, :, :], strain)
+        r2 = np.sum(d * d, axis=-1) + np.eye(n)
+        inside = (r2 < 1.8 ** 2) & off_diagonal
+        inv6 = 1.0 / (r2 * r2 * r2)
+        shift = 4.0 * (1.8 ** -12 - 1.8 ** -6)
+        return 0.5 * np.sum(np.where(inside, 4.0 * (inv6 * inv6 - inv6) - shift, 0.0))
+
+    library = phys.pair_energy(phys.lennard_jones(cutoff=1.8), space)
+    assert dense_lj(positions) == pytest.approx(library(positions), rel=1e-12)
+    np.testing.assert_allclose(phys.forces(dense_lj, positions), phys.forces(library, positions),
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(phys.stress(dense_lj, positions, space),
+                               phys.stress(library, positions, space), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(phys.hessian(dense_lj, positions),
+                               phys.hessian(library, positions), rtol=1e-9, atol=1e-9)
