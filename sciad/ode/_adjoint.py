@@ -97,9 +97,16 @@ def _recompute_segment(rhs, theta, segment, y_start, options):
 
 def _adjoint_segment(rhs: Rhs, theta, segment, state_at, lam, mu, options):
     n = rhs.n
+    pullbacks = {}  # t -> recorded pass: implicit stages revisit the same times in each Newton
+    #                 iteration, and the adjoint equation is linear in lam, so one trace serves
 
     def adjoint_rate(t, a):
-        _, lam_fy, lam_fp = rhs.pullback(t, state_at(t), theta, a[:n])
+        pull = pullbacks.get(t)
+        if pull is None:
+            if len(pullbacks) > 8:
+                pullbacks.clear()
+            pull = pullbacks[t] = rhs.recorded_pullback(t, state_at(t), theta)
+        lam_fy, lam_fp = pull(a[:n])
         return np.concatenate([-lam_fy, -lam_fp])
 
     def adjoint_jac(t, a):

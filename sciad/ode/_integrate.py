@@ -47,7 +47,7 @@ def integrate(fun: Callable, t_span, y0, *, method: str, rtol, atol, stage: str,
         t_failed = result.t[-1] if len(result.t) else t_span[0]
         raise SolverError(
             f"the {method} solver failed at t={t_failed:.6g} in {stage} "
-            f"(integrating from {t_span[0]:g} to {t_span[1]:g}): {result.message}. Try a stiff "
+            f"(integrating from {t_span[0]:g} to {t_span[1]:g}): {str(result.message).rstrip('.')}. Try a stiff "
             "method (Radau, BDF), looser tolerances, or check the model for a singularity")
     if not np.all(np.isfinite(result.y)):
         bad = int(np.argmax(~np.all(np.isfinite(result.y), axis=0)))

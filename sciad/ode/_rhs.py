@@ -154,6 +154,10 @@ class Rhs:
         lam_fy, lam_fp = pull(lam)
         return out, lam_fy, lam_fp
 
+    def recorded_pullback(self, t, y, theta) -> Callable:
+        """``lam -> (lam^T df/dy, lam^T df/dtheta)`` at a fixed point, recorded once."""
+        return vjp(lambda y_, th_: self(t, y_, th_), y, theta)[1]
+
     def jac_fun(self, theta, sparsity=None) -> Callable:
         """``df/dy`` for Radau/BDF/LSODA: dense, or sparse with one reverse pass per colour."""
         theta = np.asarray(raw(theta), float)

@@ -1,0 +1,134 @@
+"""Cost of an ODE gradient in sciad.ode, against one forward solve and finite differences.
+
+The model is a damped chain of N nonlinear (FPU-beta) oscillators with fixed ends, one spring
+constant per spring, so P = N parameters and 2N states; the loss is the squared final state.
+For each P it times, in one run (median of repeats):
+
+* one forward solve (scipy's solve_ivp on the plain NumPy right-hand side, RK45);
+* the gradient by the checkpointed adjoint (sciad's default), by the interpolating adjoint,
+  by forward sensitivities, and by one-sided finite differences (P + 1 forward solves);
+
+and prints each as a multiple of the forward solve. Run: ``python benchmarks/ode.py``.
+Forward sensitivities cost one reverse pass per state and evaluation, so they are skipped where
+they would take minutes (marked "-"); finite differences at P = 1000 are estimated as
+(P + 1) forward solves (marked "~").
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+import numpy as np
+import scipy.integrate
+
+import sciad
+from sciad.ode import odeint
+
+T = np.array([0.0, 5.0])
+TOL = {"rtol": 1e-6, "atol": 1e-9}
+
+
+def chain(t, y, k):
+    n = len(y) // 2
+    x, v = y[:n], y[n:]
+    stretch = np.concatenate([x[:1], x[1:] - x[:-1]])  # spring i joins mass i-1 and mass i
+    tension = k * stretch + 0.5 * stretch ** 3
+    force = np.concatenate([tension[1:], np.zeros(1)]) - tension
+    return np.concatenate([v, force - 0.1 * v])
+
+
+def initial_state(n):
+    return np.concatenate([0.3 * np.sin(np.linspace(0.0, np.pi, n)), np.zeros(n)])
+
+
+def _median_time(fun, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fun()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def forward_solve(k, y0):
+    res = scipy.integrate.solve_ivp(lambda t, y: chain(t, y, k), (T[0], T[-1]), y0,
+                                    method="RK45", **TOL)
+    return np.sum(res.y[:, -1] ** 2)
+
+
+def gradient(adjoint, tolerances=TOL):
+    def loss(k, y0):
+        return np.sum(odeint(chain, y0, T, k, adjoint=adjoint, **tolerances)[-1] ** 2)
+
+    return sciad.grad(loss)
+
+
+def finite_differences(k, y0, step=1e-6):
+    base = forward_solve(k, y0)
+    out = np.empty_like(k)
+    for i in range(len(k)):
+        shifted = k.copy()
+        shifted[i] += step
+        out[i] = (forward_solve(shifted, y0) - base) / step
+    return out
+
+
+def run(sizes=(2, 10, 100, 1000), repeats=3):
+    rows = []
+    for p in sizes:
+        rng = np.random.default_rng(p)
+        k = rng.uniform(0.5, 1.5, p)
+        y0 = initial_state(p)
+        t_solve = _median_time(lambda: forward_solve(k, y0), repeats)
+        entry = {"P": p, "solve": t_solve}
+        checkpoint = gradient("checkpoint")
+        entry["checkpoint"] = _median_time(lambda: checkpoint(k, y0), repeats)
+        # accuracy at the benchmark's tolerances, against the adjoint of a tight solve
+        reference = gradient("checkpoint", {"rtol": 1e-10, "atol": 1e-12})(k, y0)
+        entry["adjoint_error"] = _relative_error(checkpoint(k, y0), reference)
+        entry["interpolate"] = _median_time(lambda: gradient("interpolate")(k, y0), repeats)
+        if p <= 10:
+            entry["forward"] = _median_time(lambda: gradient("forward")(k, y0), repeats)
+        if p <= 100:
+            entry["fd"] = _median_time(lambda: finite_differences(k, y0), 1)
+            entry["fd_error"] = _relative_error(finite_differences(k, y0), reference)
+        else:
+            entry["fd_estimate"] = (p + 1) * t_solve
+        rows.append(entry)
+        _print_row(entry)
+        sys.stdout.flush()
+    return rows
+
+
+def _relative_error(gradient_value, reference):
+    return float(np.max(np.abs(gradient_value - reference)) / np.max(np.abs(reference)))
+
+
+HEADER = (f"{'P':>5} {'states':>6} {'solve':>8} {'adjoint ckpt':>15} {'adjoint interp':>15} "
+          f"{'forward sens':>15} {'finite diff':>15} {'err adj':>8} {'err fd':>8}")
+
+
+def _ratio(entry, key):
+    if key in entry:
+        return f"{entry[key]:.3g}s {entry[key] / entry['solve']:5.1f}x"
+    if key == "fd" and "fd_estimate" in entry:
+        return f"~{entry['fd_estimate']:.3g}s {entry['fd_estimate'] / entry['solve']:5.0f}x"
+    return "-"
+
+
+def _print_row(entry):
+    fd_error = f"{entry['fd_error']:.1e}" if "fd_error" in entry else "-"
+    print(f"{entry['P']:>5} {2 * entry['P']:>6} {entry['solve']:>7.4f}s "
+          f"{_ratio(entry, 'checkpoint'):>15} {_ratio(entry, 'interpolate'):>15} "
+          f"{_ratio(entry, 'forward'):>15} {_ratio(entry, 'fd'):>15} "
+          f"{entry['adjoint_error']:>8.1e} {fd_error:>8}")
+
+
+if __name__ == "__main__":
+    print("damped FPU-beta chain, RK45 rtol 1e-6 atol 1e-9, t in [0, 5], loss |y(5)|^2")
+    print("times are medians; 'Nx' = multiple of one forward solve; err = max relative error of "
+          "the gradient against the adjoint of a tight (rtol 1e-10) solve")
+    print(HEADER)
+    run()

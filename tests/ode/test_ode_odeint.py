@@ -1,0 +1,169 @@
+"""sciad.ode.odeint as a differentiable operation: every adjoint against independent references.
+
+References: closed forms (exponential decay, a linear system through scipy.linalg.expm), finite
+differences of tightly solved problems (scipy's DOP853 at rtol 1e-12), and the other algorithms.
+"""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.optimize
+from ode_problems import LV_PARAMS, lotka_volterra, lotka_volterra_tight
+
+import sciad
+from sciad.ode import odeint
+
+ADJOINTS = ["checkpoint", "interpolate", "forward", "backsolve"]
+TIGHT = {"rtol": 1e-10, "atol": 1e-12}
+
+
+@pytest.mark.parametrize("adjoint", ADJOINTS)
+def test_decay_gradient_matches_closed_form(adjoint):
+    # L = sum_k w_k y(t_k), y = y0 exp(-k t): dL/dk = -sum w t y, dL/dy0 = sum w exp(-k t)
+    t = np.array([0.0, 0.5, 1.0, 2.5])
+    w = np.array([0.3, -1.0, 2.0, 0.5])
+
+    def loss(y0, p):
+        return np.sum(w * odeint(lambda s, y, q: -q["k"] * y, y0, t, p, adjoint=adjoint,
+                                 **TIGHT)[:, 0])
+
+    y0, k = 1.7, 0.8
+    d_y0, d_p = sciad.grad(loss, argnums=(0, 1))(np.array([y0]), {"k": k})
+    y = y0 * np.exp(-k * t)
+    assert d_p["k"] == pytest.approx(np.sum(-w * t * y), rel=1e-7)
+    np.testing.assert_allclose(d_y0, [np.sum(w * np.exp(-k * t))], rtol=1e-7)
+
+
+def _linear(t, y, a):
+    return a @ y
+
+
+A = np.array([[-0.5, 1.0], [-1.2, -0.3]])
+Y0 = np.array([1.0, -0.4])
+T_OBS = np.array([0.0, 0.4, 1.0, 1.7])
+
+
+def _linear_loss_reference(a, y0):
+    """sum_k |e^{A t_k} y0|^2 by matrix exponentials."""
+    return sum(np.sum((scipy.linalg.expm(a * tk) @ y0) ** 2) for tk in T_OBS)
+
+
+@pytest.mark.parametrize("adjoint", ADJOINTS)
+@pytest.mark.parametrize("method", ["DOP853", "Radau"])
+def test_linear_system_gradient_matches_expm(adjoint, method):
+    rtol = 1e-10 if method == "DOP853" else 1e-8  # Radau: fewer, costlier steps
+
+    def loss(a, y0):
+        return np.sum(odeint(_linear, y0, T_OBS, a, method=method, adjoint=adjoint,
+                             rtol=rtol, atol=1e-12) ** 2)
+
+    d_a, d_y0 = sciad.grad(loss, argnums=(0, 1))(A, Y0)
+    ref_a = sciad.numerical_jacobian(lambda a: _linear_loss_reference(a, Y0), A)
+    ref_y0 = sciad.numerical_jacobian(lambda y0: _linear_loss_reference(A, y0), Y0)
+    tol = 1e-6 if adjoint != "backsolve" else 1e-5
+    np.testing.assert_allclose(d_a, ref_a, rtol=tol, atol=tol)
+    np.testing.assert_allclose(d_y0, ref_y0, rtol=tol, atol=tol)
+
+
+def test_second_derivatives_through_odeint_match_expm():
+    a0 = A.ravel()
+
+    t = T_OBS[[0, 2]]
+
+    def loss(a):
+        return np.sum(odeint(_linear, Y0, t, np.reshape(a, (2, 2)), rtol=1e-9, atol=1e-12)[-1] ** 2)
+
+    def reference(a):
+        return np.sum((scipy.linalg.expm(np.reshape(a, (2, 2)) * t[-1]) @ Y0) ** 2)
+
+    numeric = sciad.numerical_jacobian(lambda a: sciad.numerical_jacobian(reference, a, 1e-4),
+                                       a0, 1e-4)
+    np.testing.assert_allclose(sciad.hessian(loss)(a0), numeric, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("adjoint", ["checkpoint", "interpolate", "forward"])
+def test_lotka_volterra_three_ways(adjoint):
+    # observations at many times, a loss on all of them; compare with finite differences of
+    # tightly solved ODEs
+    t = np.linspace(0.0, 4.0, 5)
+    y0 = np.array([10.0, 5.0])
+    target = np.array([[8.0, 6.0]] * len(t))
+    names = list(LV_PARAMS)
+    vector = np.array([LV_PARAMS[k] for k in names])
+
+    def loss(p):
+        ys = odeint(lotka_volterra, y0, t, p, adjoint=adjoint, checkpoints=3, **TIGHT)
+        return np.sum((ys - target) ** 2)
+
+    def reference(v):
+        return np.sum((lotka_volterra_tight(dict(zip(names, v)), y0, t) - target) ** 2)
+
+    ours = sciad.grad(loss)(dict(LV_PARAMS))
+    numeric = sciad.numerical_jacobian(reference, vector, 1e-7)
+    np.testing.assert_allclose([ours[k] for k in names], numeric, rtol=1e-5)
+
+
+def test_gradient_with_respect_to_y0_and_scalar_loss_on_one_time():
+    t = np.array([0.0, 3.0])
+
+    def final_prey(y0):
+        return odeint(lotka_volterra, y0, t, LV_PARAMS, **TIGHT)[-1, 0]
+
+    y0 = np.array([10.0, 5.0])
+    numeric = sciad.numerical_jacobian(lambda v: lotka_volterra_tight(LV_PARAMS, v, t)[-1, 0],
+                                       y0, 1e-6)
+    np.testing.assert_allclose(sciad.grad(final_prey)(y0), numeric, rtol=1e-6)
+
+
+def test_parameter_estimation_recovers_known_parameters():
+    true = np.array([1.1, 0.4, 0.1, 0.4])
+    t = np.linspace(0.0, 4.0, 9)
+    y0 = np.array([10.0, 5.0])
+
+    def as_params(v):
+        return {"alpha": v[0], "beta": v[1], "delta": v[2], "gamma": v[3]}
+
+    data = lotka_volterra_tight(as_params(true), y0, t)
+
+    def loss(v):
+        ys = odeint(lotka_volterra, y0, t, as_params(v), rtol=1e-8, atol=1e-10)
+        return np.sum((ys - data) ** 2)
+
+    value_and_grad = sciad.value_and_grad(loss)
+    # bounds keep the line search away from parameters where the populations explode
+    fit = scipy.optimize.minimize(lambda v: tuple(map(np.asarray, value_and_grad(v))),
+                                  np.array([1.0, 0.44, 0.09, 0.44]), jac=True,
+                                  method="L-BFGS-B", bounds=[(0.5 * x, 1.5 * x) for x in true])
+    np.testing.assert_allclose(fit.x, true, rtol=1e-3)
+
+
+def test_single_time_and_no_params():
+    y0 = np.array([2.0, 3.0])
+    out = sciad.grad(lambda y: np.sum(odeint(lambda t, s: -s, y, np.array([0.0])) ** 2))(y0)
+    np.testing.assert_allclose(out, 2 * y0)
+    # y' = -y without parameters: d y(1)/d y0 = e^{-1}
+    grad_y0 = sciad.grad(lambda y: odeint(lambda t, s: -s, y, np.array([0.0, 1.0]),
+                                          **TIGHT)[-1, 1])(y0)
+    np.testing.assert_allclose(grad_y0, [0.0, np.exp(-1.0)], rtol=1e-8)
+
+
+def test_plain_call_returns_states_and_rejects_bad_input():
+    t = np.array([0.0, 1.0])
+    ys = odeint(lambda s, y, p: -p * y, [1.0, 2.0], t, 0.5, **TIGHT)
+    np.testing.assert_allclose(ys[-1], np.exp(-0.5) * np.array([1.0, 2.0]), rtol=1e-8)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        odeint(lambda s, y: -y, [1.0], np.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match="adjoint="):
+        odeint(lambda s, y: -y, [1.0], t, adjoint="magic")
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+@pytest.mark.filterwarnings("ignore:invalid value")
+def test_backward_failure_names_the_backward_pass():
+    # y' = -c sqrt(y) from y = 0 stays at 0, but its derivative 1/(2 sqrt y) is infinite there
+    def loss(c):
+        return odeint(lambda t, y, q: -q * np.sqrt(y), np.array([0.0]), np.array([0.0, 1.0]),
+                      c)[-1, 0]
+
+    with pytest.raises(sciad.SolverError, match="backward"):
+        sciad.grad(loss)(1.0)
