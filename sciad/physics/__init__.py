@@ -13,19 +13,21 @@ from .dynamics import Trajectory, simulate_langevin, simulate_nve
 from .energy import pair_energy, sum_energies
 from .lattice import cubic_lattice, fcc_lattice
 from .neighbors import NeighborList, all_pairs
-from .potentials import (PairPotential, coulomb, harmonic_bond, lennard_jones, morse,
-                         smooth_switch, soft_sphere)
+from .potentials import (POTENTIAL_NAMES, PairPotential, coulomb, harmonic_bond, lennard_jones,
+                         morse, potential_by_name, smooth_switch, soft_sphere)
 from .quantities import (INV_CM_PER_UNIT_FREQUENCY, NormalModes, energy_and_forces, forces,
                          forces_parameter_jacobian, hessian, normal_modes, parameter_gradient,
                          stress)
 from .space import PhysicsError, Space, free, periodic
-from .xyz import XYZFrame, read_xyz, write_xyz
+from .xyz import XYZFormatError, XYZFrame, read_xyz, write_xyz
 
 __all__ = [
     "Space", "free", "periodic", "PhysicsError",
     "PairPotential", "lennard_jones", "morse", "soft_sphere", "harmonic_bond", "coulomb",
-    "smooth_switch", "NeighborList", "all_pairs", "pair_energy", "sum_energies",
+    "smooth_switch", "potential_by_name", "POTENTIAL_NAMES",
+    "NeighborList", "all_pairs", "pair_energy", "sum_energies",
     "forces", "energy_and_forces", "stress", "hessian", "normal_modes", "NormalModes",
     "parameter_gradient", "forces_parameter_jacobian", "INV_CM_PER_UNIT_FREQUENCY",
-    "fcc_lattice", "cubic_lattice", "simulate_nve", "simulate_langevin", "Trajectory", "read_xyz", "write_xyz", "XYZFrame",
+    "fcc_lattice", "cubic_lattice", "simulate_nve", "simulate_langevin", "Trajectory",
+    "read_xyz", "write_xyz", "XYZFrame", "XYZFormatError",
 ]

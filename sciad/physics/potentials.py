@@ -29,7 +29,7 @@ import scipy.special
 from .space import PhysicsError
 
 __all__ = ["PairPotential", "lennard_jones", "morse", "soft_sphere", "harmonic_bond", "coulomb",
-           "smooth_switch"]
+           "smooth_switch", "potential_by_name", "POTENTIAL_NAMES"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -251,3 +251,26 @@ def coulomb(charges, alpha: float = 0.2, cutoff: float = 10.0, coulomb_constant:
                          {"charges": np.asarray(charges, float), "alpha": np.asarray(alpha, float),
                           "coulomb_constant": np.asarray(coulomb_constant, float)},
                          cutoff=cutoff, r_onset=r_onset, per_atom=("charges",))
+
+
+def potential_by_name(name: str, **options) -> PairPotential:
+    """A neighbor-based pair potential by its short name (for command lines and model files):
+    ``lj`` / ``lennard_jones``, ``morse``, ``soft_sphere``; ``options`` go to the factory.
+
+    Examples
+    --------
+    >>> sciad.physics.potential_by_name("lj", cutoff=2.5).cutoff
+    2.5
+    """
+    factory = POTENTIAL_NAMES.get(name.lower().replace("-", "_"))
+    if factory is None:
+        raise PhysicsError(f"unknown potential {name!r}; choose one of "
+                           f"{sorted(POTENTIAL_NAMES)}")
+    try:
+        return factory(**options)
+    except TypeError as exc:
+        raise PhysicsError(f"potential {name!r}: {exc}") from None
+
+
+POTENTIAL_NAMES = {"lj": lennard_jones, "lennard_jones": lennard_jones, "morse": morse,
+                   "soft_sphere": soft_sphere}

@@ -206,3 +206,13 @@ def test_errors_say_what_to_do():
     with pytest.raises(PhysicsError, match="shape"):
         phys.pair_energy(phys.lennard_jones(), phys.free())(np.zeros((4, 2)))
     assert issubclass(PhysicsError, sciad.SciadError)
+
+
+def test_potential_by_name_for_command_lines():
+    lj = phys.potential_by_name("LJ", epsilon=2.0, cutoff=2.5)
+    assert lj.name == "lennard_jones" and lj.cutoff == 2.5 and lj.params["epsilon"] == 2.0
+    assert phys.potential_by_name("soft-sphere").name == "soft_sphere"
+    with pytest.raises(PhysicsError, match="unknown potential 'lj2'.*morse"):
+        phys.potential_by_name("lj2")
+    with pytest.raises(PhysicsError, match="unexpected keyword"):
+        phys.potential_by_name("morse", sigma=1.0)
