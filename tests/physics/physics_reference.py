@@ -35,7 +35,8 @@ def lj_reference(positions, cell=None, cutoff=None, epsilon=1.0, sigma=1.0):
         r_safe = np.where(mask, r, 1.0)
         energy += np.sum(np.where(mask, lj_pair_energy(r_safe, epsilon, sigma) - shift_energy,
                                   0.0))
-        pair_force = np.where(mask, lj_pair_force_over_r(r_safe, epsilon, sigma), 0.0)[..., None] * d
+        magnitude = np.where(mask, lj_pair_force_over_r(r_safe, epsilon, sigma), 0.0)
+        pair_force = magnitude[..., None] * d
         forces += pair_force.sum(axis=1) - pair_force.sum(axis=0)
     return energy, forces
 
