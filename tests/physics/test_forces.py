@@ -181,6 +181,10 @@ def test_coulomb_dsf_closed_form_and_forces():
     assert energy(positions) == pytest.approx(expected, rel=1e-12)
     numeric = -sciad.numerical_jacobian(energy, positions)
     np.testing.assert_allclose(phys.forces(energy, positions), numeric, rtol=1e-6, atol=1e-8)
+    # charges are per-atom parameters: dE/dq against finite differences (for charge fitting)
+    dq = phys.parameter_gradient(energy, positions, {"charges": charges})["charges"]
+    numeric_dq = sciad.numerical_jacobian(lambda q: energy(positions, {"charges": q}), charges)
+    np.testing.assert_allclose(dq, numeric_dq, rtol=1e-7, atol=1e-10)
 
 
 def test_harmonic_bonds_closed_form():
