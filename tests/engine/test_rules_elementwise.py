@@ -93,6 +93,7 @@ def case(func, *domains, **options) -> Case:
     return Case(func, domains, **options)
 
 
+INTERP_XP = np.array([-1.2, 0.1, 1.3])  # sample points, with x drawn on both sides of them
 ORDERS = NoDerivative(np.array([0.0, 1.0, 2.5]))  # Bessel orders, broadcast against (2, 3)
 
 CASES = [
@@ -156,6 +157,8 @@ CASES = [
     case(np.sinc, real),
     case(np.i0, real),
     case(np.where, Fixed(np.array([True, False, True])), real, real),
+    case(np.interp, real, real, call=lambda x, fp: np.interp(x, INTERP_XP, fp)),
+    case(np.polyval, real, real, call=lambda x, p: np.polyval(p, x)),
     case(np.clip, real, below, above),
     # scipy.special: normal distribution and error functions
     case(sc.ndtr, real),
@@ -346,6 +349,24 @@ def test_where_selects_and_its_one_argument_form_gives_indices():
     np.testing.assert_array_equal(g, [0.0, 2.0, 1.0])
 
 
+def test_interp_slopes_at_knots_and_outside():
+    xp, fp = np.array([0.0, 1.0, 3.0]), np.array([1.0, 3.0, 2.0])
+    x = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0])
+    # at a knot the segment to the right counts, at the last knot the last segment; outside, 0
+    np.testing.assert_array_equal(sciad.grad(lambda x: np.sum(np.interp(x, xp, fp)))(x),
+                                  [0.0, 2.0, -0.5, -0.5, -0.5, 0.0])
+    # d/dfp: hat-function weights; fp[0] and fp[-1] also get the points outside
+    np.testing.assert_allclose(sciad.grad(lambda fp: np.sum(np.interp(x, xp, fp)))(fp),
+                               [2.0, 1.5, 2.5])
+    # explicit left/right values take the outside points instead (positional or keyword)
+    g = sciad.grad(lambda fp, lo, hi: np.sum(np.interp(x, xp, fp, lo, right=hi)), (0, 1, 2))(
+        fp, -5.0, 5.0)
+    np.testing.assert_allclose(g[0], [1.0, 1.5, 1.5])
+    assert g[1:] == (1.0, 1.0)
+    with pytest.raises(sciad.NotDifferentiableError, match="sample points xp"):
+        sciad.grad(lambda xp: np.sum(np.interp(x, xp, fp)))(xp)
+
+
 def test_sqrt_and_cbrt_are_infinitely_steep_at_zero():
     with np.errstate(divide="ignore"):
         assert sciad.grad(np.sqrt)(0.0) == np.inf
@@ -383,7 +404,7 @@ HOLOMORPHIC_AND_PARTS = [np.exp, np.log, np.sin, np.cos, np.tan, np.sinh, np.cos
                          np.sqrt, np.square, np.reciprocal, np.expm1, np.log1p, np.log10,
                          np.arcsin, np.arccos, np.arctan, np.arcsinh, np.arccosh, np.arctanh,
                          np.log2, np.negative, np.exp2, np.cosh, np.positive,
-                         lambda z: z ** 3, lambda z: z ** 0.5, lambda z: 1.5 ** z,
+                         lambda z: z ** 3, lambda z: z ** 0.5, lambda z: 1.5 ** z, lambda z: z ** (0.5 * z),
                          lambda z: z / (2.0 - 1.0j * z), np.abs, np.real, np.imag, np.conj,
                          np.angle, lambda z: np.angle(z, deg=True), sc.erf, sc.gamma,
                          sc.loggamma, sc.expm1]

@@ -9,6 +9,7 @@ the cotangent to ``x`` inside ``[low, high]``, edges included, and to the active
 ``sqrt`` and ``cbrt`` have an infinite derivative at 0 (as in calculus, JAX and PyTorch);
 ``floor``, ``ceil``, ``trunc``, ``rint``, ``round``, ``sign`` have derivative 0; ``x ** 0`` has
 derivative 0 in ``x`` everywhere. ``d(x ** y)/dy`` is ``nan`` for ``x < 0`` (not real-valued).
+``interp`` takes the slope of the segment to the right of a knot (the last one at ``xp[-1]``).
 
 Complex arguments follow the convention cotangent(z) = dL/dRe z + i dL/dIm z: holomorphic
 functions multiply the cotangent by the conjugate derivative (``elementwise`` does that);
@@ -24,8 +25,9 @@ import math
 import numpy as np
 import scipy.special
 
+from ...errors import NotDifferentiableError
 from ..graph import apply
-from ..registry import (FUNCTION_RULES, defvjp, defvjp_argnum, dtype_of, elementwise,
+from ..registry import (FUNCTION_RULES, composite, defvjp, defvjp_argnum, dtype_of, elementwise,
                         nondifferentiable, shape_of, unbroadcast)
 
 _LN2 = math.log(2.0)
@@ -181,6 +183,61 @@ def _sinc_vjp(g, ans, x):
 
 defvjp(np.sinc, _sinc_vjp)
 defvjp(np.i0, lambda g, ans, x: g * scipy.special.i1(x))
+
+
+def _polyval(p, x):
+    """Horner's scheme, as numpy.polyval, with coefficients and points both differentiable."""
+    value = 0.0 * x
+    for coefficient in p:
+        value = value * x + coefficient
+    return value
+
+
+composite(np.polyval, _polyval)
+
+
+# np.interp(x, xp, fp, left, right): piecewise linear in x, linear in fp, left and right
+def _interp_vjp(argnum, g, ans, args, kwargs):
+    x, xp, fp, left, right = args
+    if argnum == 1:
+        raise NotDifferentiableError(
+            "sciad has no derivative of numpy.interp with respect to the sample points xp; "
+            "pass them as a constant (sciad.stop_gradient), or interpolate by hand with np.where")
+    below, above = x < xp[0], x > xp[-1]
+    if argnum == 3:
+        return unbroadcast(np.sum(np.where(below, g, 0.0)), shape_of(left), dtype_of(left))
+    if argnum == 4:
+        return unbroadcast(np.sum(np.where(above, g, 0.0)), shape_of(right), dtype_of(right))
+    # the segment [xp[i], xp[i+1]] holding x (the right-hand one at a knot)
+    i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, shape_of(xp)[0] - 2)
+    inside = ~(below | above)
+    x0, width = xp[i], xp[i + 1] - xp[i]
+    if argnum == 0:
+        slope = (fp[i + 1] - fp[i]) / width
+        return unbroadcast(g * np.where(inside, slope, 0.0), shape_of(x), dtype_of(x))
+    t = (x - x0) / width
+    # outside [xp[0], xp[-1]] the value is fp[0] or fp[-1] unless left or right is given
+    low = np.where(inside, 1.0 - t, 1.0 if left is None else 0.0) * np.where(above, 0.0, 1.0)
+    high = np.where(inside, t, 1.0 if right is None else 0.0) * np.where(below, 0.0, 1.0)
+    n = shape_of(fp)[0]
+    cot = (np.bincount(np.ravel(i), weights=np.ravel(g * low), minlength=n)
+           + np.bincount(np.ravel(i) + 1, weights=np.ravel(g * high), minlength=n))
+    return unbroadcast(cot, shape_of(fp), dtype_of(fp))
+
+
+_INTERP = defvjp_argnum(np.interp, _interp_vjp)
+
+
+def _interp_handler(args, kwargs):
+    # left and right become positional, so that traced values are seen as arguments
+    options = dict(zip(("left", "right", "period"), args[3:]), **kwargs)
+    if options.get("period") is not None:
+        raise NotImplementedError("sciad's rule for numpy.interp does not take period=; wrap x "
+                                  "into one period with np.remainder first")
+    return apply(_INTERP, (*args[:3], options.get("left"), options.get("right")), {})
+
+
+FUNCTION_RULES[np.interp] = _interp_handler
 
 
 # np.where and np.clip are functions, not ufuncs, but read as elementwise selections
