@@ -37,25 +37,22 @@ def main(figure=None):
               f"{d_beta[k] * params['beta'] / infected[k]:12.3f} "
               f"{d_gamma[k] * params['gamma'] / infected[k]:13.3f}")
     if figure:
-        _plot(t, infected, d_beta, d_gamma, figure)
+        _plot(res, figure)
     return res
 
 
-def _plot(t, infected, d_beta, d_gamma, figure):
+def _plot(res, figure):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sciad.plot import over_time
+
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 5))
-    top.plot(t, infected, color="tab:red")
+    top.plot(res.t, res.y[1], color="tab:red")
     top.set_ylabel("I(t)")
-    bottom.plot(t, d_beta, label="dI/dbeta")
-    bottom.plot(t, d_gamma, label="dI/dgamma")
-    bottom.axhline(0.0, color="0.6", lw=0.8)
-    bottom.set_xlabel("t [days]")
-    bottom.set_ylabel("sensitivity")
-    bottom.legend()
+    over_time(res, bottom, state="I", state_names=["S", "I", "R"], time_unit="days")
     fig.tight_layout()
     fig.savefig(figure, dpi=120)
     print(f"figure written to {figure}")
