@@ -40,6 +40,14 @@ def _scatter_add(g, index, shape, dtype):
             and result_dtype == np.float64 and np.all(index >= 0)):
         # a vector gathered by integer positions: bincount sums repeats far faster than add.at
         return np.bincount(index.ravel(), weights=np.ravel(g), minlength=shape[0])
+    if (len(shape) > 1 and type(index) is np.ndarray and index.dtype.kind in "iu"
+            and result_dtype == np.float64 and index.size and np.all(index >= 0)):
+        # rows gathered by integer positions (x[pairs] in particle codes): add.at is ~10x slower
+        # than one bincount over flattened (row, column) positions here
+        width = int(np.prod(shape[1:]))
+        flat = (index.reshape(-1, 1) * width + np.arange(width)).ravel()
+        summed = np.bincount(flat, weights=np.ravel(g), minlength=shape[0] * width)
+        return summed.reshape(shape)
     out = np.zeros(shape, result_dtype)
     if _is_basic(index):
         out[index] = g
