@@ -16,10 +16,11 @@ import numpy as np
 
 from ..engine.graph import Primitive, apply
 from ..engine.pytree import tree_flatten, tree_unflatten
+from ..errors import NotDifferentiableError
 from ._adjoint import BackwardOptions, adjoint_gradient
 from ._forward import augmented_initial, augmented_rhs, solve_forward, split_augmented
 from ._integrate import check_method, integrate
-from ._rhs import Rhs, is_traced, raw, shape_of, stack_components
+from ._rhs import Rhs, is_traced, shape_of, stack_components
 
 __all__ = ["odeint"]
 
@@ -93,7 +94,10 @@ def odeint(fun: Callable, y0, t, params: Any = None, *, method: str = "RK45",
     y0 = y0 if is_traced(y0) else np.atleast_1d(np.asarray(y0, dtype=float))
     if len(shape_of(y0)) != 1:
         raise ValueError(f"y0 must be a 1-D state vector, got shape {shape_of(y0)}")
-    t = np.asarray(raw(t), dtype=float)
+    if is_traced(t):
+        raise NotDifferentiableError("odeint differentiates with respect to y0 and params, not "
+                                     "the times t: pass t as a constant (sciad.stop_gradient)")
+    t = np.asarray(t, dtype=float)
     if t.ndim != 1 or len(t) < 1 or np.any(np.diff(t) <= 0):
         raise ValueError("t must be a 1-D array of strictly increasing times (the first is the "
                          f"initial time), got {np.array2string(t, threshold=6)}")

@@ -9,7 +9,9 @@ import numpy as np
 
 from ._forward import solve_forward, split_augmented
 from ._integrate import check_method, integrate
-from ._rhs import Rhs, raw
+from ..engine.pytree import tree_leaves
+from ..errors import NotDifferentiableError
+from ._rhs import Rhs, is_traced, raw
 
 __all__ = ["solve_ivp", "OdeResult"]
 
@@ -109,6 +111,11 @@ def solve_ivp(fun: Callable, t_span, y0, *, params: Any = None, sensitivity: str
     -0.735759
     """
     check_method(method)
+    if is_traced(y0, t_span, *tree_leaves(params)):
+        raise NotDifferentiableError(
+            "sciad.ode.solve_ivp was called on values traced by sciad.grad (or another "
+            "transform), whose derivative it would drop; use sciad.ode.odeint inside transforms, "
+            "or solve_ivp(..., sensitivity='forward') for the sensitivities themselves")
     y0 = np.atleast_1d(np.asarray(raw(y0), dtype=float))
     if y0.ndim != 1:
         raise ValueError(f"y0 must be a 1-D state vector, got shape {y0.shape}")

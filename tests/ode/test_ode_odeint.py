@@ -7,7 +7,6 @@ differences of tightly solved problems (scipy's DOP853 at rtol 1e-12), and the o
 import numpy as np
 import pytest
 import scipy.linalg
-import scipy.optimize
 from ode_problems import LV_PARAMS, lotka_volterra, lotka_volterra_tight
 
 import sciad
@@ -116,25 +115,24 @@ def test_gradient_with_respect_to_y0_and_scalar_loss_on_one_time():
 
 
 def test_parameter_estimation_recovers_known_parameters():
-    true = np.array([1.1, 0.4, 0.1, 0.4])
+    # sciad.optimize.minimize over odeint: the gradient with respect to the parameter dict
+    # comes from the adjoint; the data come from scipy's DOP853 at the true parameters
+    import sciad.optimize
+
+    true = dict(LV_PARAMS)
     t = np.linspace(0.0, 4.0, 9)
     y0 = np.array([10.0, 5.0])
+    data = lotka_volterra_tight(true, y0, t)
 
-    def as_params(v):
-        return {"alpha": v[0], "beta": v[1], "delta": v[2], "gamma": v[3]}
-
-    data = lotka_volterra_tight(as_params(true), y0, t)
-
-    def loss(v):
-        ys = odeint(lotka_volterra, y0, t, as_params(v), rtol=1e-8, atol=1e-10)
+    def loss(p):
+        ys = odeint(lotka_volterra, y0, t, p, rtol=1e-8, atol=1e-10)
         return np.sum((ys - data) ** 2)
 
-    value_and_grad = sciad.value_and_grad(loss)
+    start = {"alpha": 1.0, "beta": 0.44, "delta": 0.09, "gamma": 0.44}
     # bounds keep the line search away from parameters where the populations explode
-    fit = scipy.optimize.minimize(lambda v: tuple(map(np.asarray, value_and_grad(v))),
-                                  np.array([1.0, 0.44, 0.09, 0.44]), jac=True,
-                                  method="L-BFGS-B", bounds=[(0.5 * x, 1.5 * x) for x in true])
-    np.testing.assert_allclose(fit.x, true, rtol=1e-3)
+    fit = sciad.optimize.minimize(loss, start, method="L-BFGS-B",
+                                  bounds={k: (0.5 * v, 1.5 * v) for k, v in true.items()})
+    np.testing.assert_allclose(np.asarray(fit.x), [true[k] for k in start], rtol=1e-3)
 
 
 def test_single_time_and_no_params():
@@ -167,3 +165,14 @@ def test_backward_failure_names_the_backward_pass():
 
     with pytest.raises(sciad.SolverError, match="backward"):
         sciad.grad(loss)(1.0)
+
+
+def test_traced_times_and_solve_ivp_inside_grad_raise_instead_of_dropping_derivatives():
+    from sciad.ode import solve_ivp
+
+    with pytest.raises(sciad.NotDifferentiableError, match="not the times"):
+        sciad.grad(lambda t_end: odeint(lambda t, y: -y, [1.0], np.stack([0.0 * t_end, t_end]))
+                   [-1, 0])(1.0)
+    with pytest.raises(sciad.NotDifferentiableError, match="use sciad.ode.odeint"):
+        sciad.grad(lambda k: solve_ivp(lambda t, y, p: -p * y, (0.0, 1.0), [1.0],
+                                       params=k).y[0, -1])(0.5)
