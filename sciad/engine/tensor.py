@@ -18,6 +18,7 @@ from ..errors import NotDifferentiableError
 __all__ = ["Tensor", "tensor"]
 
 _NO_KWARGS: dict = {}
+_POWER_SHORTCUTS = {2: np.square, 0.5: np.sqrt, -1: np.reciprocal}
 
 
 class Tensor:
@@ -276,7 +277,11 @@ class Tensor:
         return apply_binary(UFUNC_RULES[np.true_divide], other, self)
 
     def __pow__(self, other):
-        return np.power(self, other)
+        # ndarray's own fast paths for constant exponents, recorded as those primitives
+        special = _POWER_SHORTCUTS.get(other) if type(other) in (int, float) else None
+        if special is not None:
+            return apply_unary(UFUNC_RULES[special], self)
+        return apply_binary(UFUNC_RULES[np.power], self, other)
 
     def __rpow__(self, other):
         return np.power(other, self)
