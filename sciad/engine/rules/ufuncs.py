@@ -46,8 +46,13 @@ def _safe_divide(x, y):
 
 
 def _tie_split(x, y):
-    """1 where x wins, 1/2 where tied, 0 where y wins (max(x, y) picks x)."""
-    return np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
+    """1 where x wins, 1/2 where tied, 0 where y wins (max(x, y) picks x).
+
+    Comparisons give plain arrays even of traced values, and the share is piecewise constant,
+    so it is built in place (several times faster than nested np.where)."""
+    share = np.asarray(x > y, dtype=np.float64)
+    share[np.asarray(x == y)] = 0.5
+    return share
 
 
 def _abs_derivative(ans, x):
