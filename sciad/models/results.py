@@ -1,0 +1,91 @@
+"""What running a model file gives: one :class:`AnalysisResult` per analysis, in a :class:`RunResult`.
+
+Every analysis reports *rows*, one per (output, parameter, quantity), so that a table, a CSV
+file and JSON all come from the same list, plus free-form JSON-ready ``details`` (arrays such
+as forces or trajectories) and, when it has a figure, a function that draws it on an Axes.
+The JSON layout (``RunResult.to_dict``) is versioned by ``SCHEMA`` and documented in
+docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..sensitivity._results import jsonable
+
+__all__ = ["SCHEMA", "ROW_FIELDS", "AnalysisResult", "RunResult", "row"]
+
+#: Identifier of the JSON layout; bumped when a field changes meaning or goes away.
+SCHEMA = "sciad.run/1"
+#: The columns of every row (and of the CSV output, after ``analysis``).
+ROW_FIELDS = ("output", "parameter", "quantity", "value", "unit")
+
+
+def row(output: str, parameter: str, quantity: str, value: Any, unit: str = "") -> dict:
+    """One result row; ``value`` becomes a plain float."""
+    return {"output": output, "parameter": parameter, "quantity": quantity,
+            "value": float(np.asarray(value)), "unit": unit}
+
+
+@dataclass
+class AnalysisResult:
+    """The result of one ``[[analysis]]`` table.
+
+    Attributes
+    ----------
+    type : str
+        The analysis type (``sensitivity``, ``minimize``, ``greeks`` ...).
+    where : str
+        Its table in the model file (``analysis[0]``).
+    rows : list of dict
+        ``{output, parameter, quantity, value, unit}`` per number.
+    details : dict
+        Further JSON-ready results (arrays, solver messages, settings).
+    plot : callable or None
+        ``plot(ax)`` draws the analysis' figure on a matplotlib Axes.
+    """
+
+    type: str
+    where: str
+    rows: list[dict]
+    details: dict = field(default_factory=dict)
+    plot: Callable[[Any], Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: type, table, rows and details."""
+        return {"type": self.type, "table": self.where, "rows": jsonable(self.rows),
+                "details": jsonable(self.details)}
+
+
+@dataclass
+class RunResult:
+    """Every analysis of one model file, with the parameters used and the provenance."""
+
+    model: str
+    kind: str
+    file: str
+    parameters: dict[str, dict]
+    analyses: list[AnalysisResult]
+    seed: int
+    sha256: str
+
+    def provenance(self) -> dict[str, Any]:
+        """Versions, seed and the model file's hash: enough to reproduce the numbers."""
+        import scipy
+
+        from .. import __version__
+        return {"sciad_version": __version__, "numpy_version": np.__version__,
+                "scipy_version": scipy.__version__, "python_version": platform.python_version(),
+                "seed": self.seed, "model_sha256": self.sha256}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON layout (``schema`` = :data:`SCHEMA`)."""
+        return {"schema": SCHEMA, "model": self.model, "kind": self.kind, "file": self.file,
+                "parameters": jsonable(self.parameters),
+                "analyses": [a.to_dict() for a in self.analyses],
+                "provenance": self.provenance()}
