@@ -107,7 +107,10 @@ class Rhs:
     # --- evaluation ----------------------------------------------------------------------------
     def __call__(self, t, y, theta):
         """``f(t, y)`` with the parameters ``theta`` (traced or not), checked for shape."""
-        params = self.params_of(theta)
+        return self.call_with_params(t, y, self.params_of(theta))
+
+    def call_with_params(self, t, y, params):
+        """``f(t, y)`` with the parameters as the user's pytree, checked for shape."""
         out = self.fun(t, y, params) if self.takes_params else self.fun(t, y)
         out = stack_components(out)
         if shape_of(out) != (self.n,):
@@ -136,9 +139,27 @@ class Rhs:
 
         return f
 
+    def record(self, t, y, theta):
+        """``(f, pull)`` with ``pull(lam) = (lam^T df/dy, lam^T df/dtheta)``: one recorded pass.
+
+        With raw parameters the user's pytree is traced directly (slicing theta inside the
+        trace would add one recorded operation per leaf to every evaluation); its cotangent is
+        flattened afterwards. Traced parameters (second derivatives) go through theta.
+        """
+        if is_traced(theta) or not self.takes_params:
+            return vjp(lambda y_, th_: self(t, y_, th_), y, theta)
+        out, pull_tree = vjp(lambda y_, p_: self.call_with_params(t, y_, p_), y,
+                             self.params_of(theta))
+
+        def pull(lam):
+            lam_fy, lam_fp = pull_tree(lam)
+            return lam_fy, self.flatten_params(lam_fp)
+
+        return out, pull
+
     def linearize(self, t, y, theta):
         """``(f, df/dy, df/dtheta)`` at one point: one forward pass, ``n`` reverse passes."""
-        out, pull = vjp(lambda y_, th_: self(t, y_, th_), y, theta)
+        out, pull = self.record(t, y, theta)
         rows_y, rows_p = [], []
         for i in range(self.n):
             unit = np.zeros(self.n)
@@ -150,19 +171,24 @@ class Rhs:
 
     def pullback(self, t, y, theta, lam):
         """``(f, lam^T df/dy, lam^T df/dtheta)``: one forward and one reverse pass."""
-        out, pull = vjp(lambda y_, th_: self(t, y_, th_), y, theta)
+        out, pull = self.record(t, y, theta)
         lam_fy, lam_fp = pull(lam)
         return out, lam_fy, lam_fp
 
     def recorded_pullback(self, t, y, theta) -> Callable:
         """``lam -> (lam^T df/dy, lam^T df/dtheta)`` at a fixed point, recorded once."""
-        return vjp(lambda y_, th_: self(t, y_, th_), y, theta)[1]
+        return self.record(t, y, theta)[1]
 
     def jac_fun(self, theta, sparsity=None) -> Callable:
         """``df/dy`` for Radau/BDF/LSODA: dense, or sparse with one reverse pass per colour."""
         theta = np.asarray(raw(theta), float)
+        params = self.params_of(theta)
         if sparsity is None:
-            return lambda t, y: self.linearize(t, y, theta)[1]
+            def dense_jac(t, y):
+                _, pull = vjp(lambda y_: self.call_with_params(t, y_, params), y)
+                return _stack_rows([pull(row)[0] for row in np.eye(self.n)], self.n)
+
+            return dense_jac
         pattern = scipy.sparse.csr_matrix(sparsity, dtype=bool)
         if pattern.shape != (self.n, self.n):
             raise ValueError(f"jac_sparsity has shape {pattern.shape}; it must be "
@@ -171,7 +197,7 @@ class Rhs:
         rows, cols = pattern.nonzero()
 
         def jac(t, y):
-            _, pull = vjp(lambda y_: self(t, y_, theta), y)
+            _, pull = vjp(lambda y_: self.call_with_params(t, y_, params), y)
             values = np.empty(len(rows))
             for colour in range(colours.max() + 1):
                 seed = (colours == colour).astype(float)
