@@ -49,9 +49,11 @@ def implied_volatility(price, S, K, T, r, q=0.0, kind: str = "call", tol: float 
 
     Returns
     -------
-    ndarray
-        Implied volatilities, per sqrt(year). Differentiable (first order) with respect to the
-        price and every market input when called inside :func:`sciad.grad` and friends.
+    ndarray or numpy.float64
+        Implied volatilities, per sqrt(year), of the broadcast input shape (a scalar for scalar
+        inputs, like :func:`~sciad.finance.black_scholes`). Differentiable to any order with
+        respect to the price and every market input when called inside :func:`sciad.grad` and
+        friends.
 
     Raises
     ------
@@ -69,8 +71,8 @@ def implied_volatility(price, S, K, T, r, q=0.0, kind: str = "call", tol: float 
     option_sign(kind)
     args = (price, S, K, T, r, q)
     if any(type(a) is Tensor for a in args):
-        return _DIFFERENTIABLE[kind](*args)
-    return _solve(*args, kind=kind, tol=tol, max_iter=max_iter)
+        return _differentiable(kind, tol, max_iter)(*args)
+    return _solve(*args, kind=kind, tol=tol, max_iter=max_iter)[()]
 
 
 def _solve(price, S, K, T, r, q, kind, tol=1e-14, max_iter=200):
@@ -140,29 +142,36 @@ def _newton_log_price(target, spot_pv, strike_pv, T, sign, tol, max_iter):
                       f"converge in {max_iter} iterations; raise max_iter or loosen tol")
 
 
-def _make_differentiable(kind):
-    """implied_volatility for traced inputs: solve on values, derivatives by implicit function."""
+def _differentiable(kind, tol, max_iter):
+    """implied_volatility for traced inputs: solve on values, derivatives by implicit function.
+
+    The forward pass calls :func:`implied_volatility` again on the arguments as the primitive
+    sees them (traced at lower levels when transforms are nested), and the backward pass prices
+    with them, so every level gets its derivative: ``grad(grad(...))`` is exact, not zero."""
 
     def solve(price, S, K, T, r, q):
-        return _solve(price, S, K, T, r, q, kind=kind)
+        return implied_volatility(price, S, K, T, r, q, kind=kind, tol=tol, max_iter=max_iter)
 
     wrapped = custom_vjp(solve)
 
     def forward(*args):
-        sigma = solve(*[_value(a) for a in args])
+        sigma = solve(*args)
         return sigma, (sigma, args)
 
     def backward(residuals, g):
         sigma, args = residuals
-        raw = [_value(a) for a in args]
-        price_of = lambda S, K, T, r, s, q: black_scholes(S, K, T, r, s, q, kind=kind)  # noqa: E731
-        shape = np.shape(sigma)
-        _, pull = vjp(price_of, *[np.broadcast_to(a, shape).astype(np.float64) for a in raw[1:5]],
-                      sigma, np.broadcast_to(raw[5], shape).astype(np.float64))
+        shape = np.shape(_value(sigma))
+        zeros = np.zeros(shape)
+
+        def price_of(S, K, T, r, s, q):
+            return black_scholes(S, K, T, r, s, q, kind=kind)
+
+        full = [a + zeros for a in args[1:]]  # broadcast, keeping lower-level traces
+        _, pull = vjp(price_of, *full[:4], sigma, full[4])
         dS, dK, dT, dr, vega, dq = pull(np.ones(shape))
         scale = g / vega
         cotangents = (scale, -scale * dS, -scale * dK, -scale * dT, -scale * dr, -scale * dq)
-        return tuple(unbroadcast(c, np.shape(a)) for c, a in zip(cotangents, raw))
+        return tuple(unbroadcast(c, np.shape(_value(a))) for c, a in zip(cotangents, args))
 
     wrapped.defvjp(forward, backward)
     return wrapped
@@ -173,5 +182,3 @@ def _value(x):
         x = x._value
     return np.asarray(x, dtype=np.float64)
 
-
-_DIFFERENTIABLE = {kind: _make_differentiable(kind) for kind in ("call", "put")}

@@ -42,7 +42,7 @@ def binomial_price(S, K, T, r, sigma, q=0.0, kind: str = "put", american: bool =
 
     Returns
     -------
-    ndarray (Tensor when traced)
+    ndarray or numpy.float64 (Tensor when traced)
 
     Examples
     --------
@@ -51,7 +51,8 @@ def binomial_price(S, K, T, r, sigma, q=0.0, kind: str = "put", american: bool =
     >>> round(float(binomial_price(50.0, 50.0, 5 / 12, 0.1, 0.4, steps=5)), 2)
     4.49
     """
-    return _induction(S, K, T, r, sigma, q, kind, american, steps)[0]
+    price = _induction(S, K, T, r, sigma, q, kind, american, steps)[0]
+    return price[()] if type(price) is np.ndarray else price  # scalars as numpy floats
 
 
 def _induction(S, K, T, r, sigma, q, kind, american, steps):

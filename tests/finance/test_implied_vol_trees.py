@@ -101,3 +101,30 @@ def test_tree_greeks_against_black_scholes_and_tree_differences():
         down[name] -= h
         fd = (binomial_price(**up, steps=200) - binomial_price(**down, steps=200)) / (2 * h)
         assert getattr(amer, field) == pytest.approx(sign * fd, rel=1e-5), field
+
+
+def test_implied_vol_second_derivatives_equal_differences_of_its_gradient():
+    # nested transforms must see the implicit function at every level (not a zero Hessian)
+    S, K, T, r, q = 100.0, 115.0, 0.75, 0.02, 0.01
+    x0 = np.array([float(black_scholes(S, K, T, r, 0.27, q, kind="put")), S, K, T, r, q])
+
+    def vol(x):
+        return implied_volatility(x[0], x[1], x[2], x[3], x[4], x[5], kind="put")
+
+    hess = sciad.hessian(vol)(x0)
+    numeric = sciad.numerical_jacobian(sciad.grad(vol), x0)
+    np.testing.assert_allclose(hess, numeric, rtol=1e-6, atol=1e-9)
+    assert abs(hess[0, 0]) > 1e-4  # d2 sigma / d price2 = -vomma / vega^3, far from zero
+    # mixed levels (price outer, spot inner) agree with the full Hessian
+    mixed = sciad.grad(lambda p: sciad.grad(
+        lambda s: implied_volatility(p, s, K, T, r, q, kind="put"))(S))(x0[0])
+    assert mixed == pytest.approx(hess[0, 1], rel=1e-10)
+
+
+def test_scalar_inputs_give_numpy_floats_like_black_scholes():
+    price = black_scholes(100.0, 100.0, 1.0, 0.01, 0.2)
+    vol = implied_volatility(price, 100.0, 100.0, 1.0, 0.01)
+    tree = binomial_price(100.0, 100.0, 1.0, 0.01, 0.2, steps=50)
+    assert type(vol) is np.float64 and type(tree) is np.float64
+    assert vol == pytest.approx(0.2, rel=1e-12)
+    assert np.shape(implied_volatility([price], 100.0, 100.0, 1.0, 0.01)) == (1,)
