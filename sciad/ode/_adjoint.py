@@ -59,15 +59,16 @@ def adjoint_gradient(rhs: Rhs, theta, t, g, options: BackwardOptions, *, mode: s
     ``dense`` is the forward ``OdeSolution`` (mode "interpolate"); ``grid``/``grid_states`` are
     the checkpoint times (a superset of ``t``) and the states there ("checkpoint", "backsolve").
     """
-    n, p = rhs.n, rhs.n_params
     if grid is None:
         grid = np.asarray(t)
     jumps = _jumps_on_grid(grid, t, g)
     lam = jumps[-1].copy()
-    mu = np.zeros(p)
+    mu = np.zeros(rhs.n_params)
     for k in range(len(grid) - 1, 0, -1):
         segment = (grid[k], grid[k - 1])
-        if mode == "backsolve":
+        if not np.any(lam):
+            pass  # the adjoint equation is linear: a zero adjoint stays zero, nothing to solve
+        elif mode == "backsolve":
             lam, mu = _backsolve_segment(rhs, theta, segment, grid_states[k], lam, mu, options)
         else:
             state_at = dense if mode == "interpolate" else _recompute_segment(
