@@ -71,16 +71,25 @@ def check_grads(fun: Callable, args: Sequence, order: int = 1, eps: float = 1e-6
         check(jacobian(jacobian(flat_fun)), "third derivative")
 
 
+def _position(flat_index, shape) -> tuple:
+    return tuple(int(i) for i in np.unravel_index(flat_index, shape))
+
+
 def _compare(analytic, numeric, rtol, atol, name):
     error = np.abs(analytic - numeric)
     allowed = atol + rtol * np.abs(numeric)
-    if not np.all(np.isfinite(analytic)) and np.all(np.isfinite(numeric)):
-        index = np.unravel_index(np.argmin(np.isfinite(analytic)), analytic.shape)
+    if not np.all(np.isfinite(numeric)):
+        index = _position(np.argmin(np.isfinite(numeric)), numeric.shape)
+        raise GradientCheckError(
+            f"{name}: finite differences are {numeric[index]} at element {index}, so nothing can "
+            "be checked there; choose a point where the function is finite and smooth")
+    if not np.all(np.isfinite(analytic)):
+        index = _position(np.argmin(np.isfinite(analytic)), analytic.shape)
         raise GradientCheckError(f"{name}: sciad gives {analytic[index]} at element {index} "
                                  f"where finite differences give {numeric[index]}")
     excess = np.where(np.isfinite(error), error - allowed, 0.0)
     if excess.size and np.max(excess) > 0:
-        index = np.unravel_index(np.argmax(excess), excess.shape)
+        index = _position(np.argmax(excess), excess.shape)
         raise GradientCheckError(
             f"{name}: worst element {index} (output index, then flattened input index): sciad "
             f"{analytic[index]:.10g}, finite differences {numeric[index]:.10g}, "

@@ -188,3 +188,9 @@ def test_check_grads_names_worst_element():
     wrong.defvjp(lambda x: (x ** 2, x), lambda x, g: (g * 3 * x,))
     with pytest.raises(sciad.GradientCheckError, match="worst element"):
         sciad.check_grads(lambda x: np.sum(wrong(x)), (np.array([1.0, 2.0]),))
+
+
+def test_check_grads_refuses_points_where_finite_differences_are_nan():
+    with pytest.raises(sciad.GradientCheckError, match=r"finite differences are nan at element \(0,\)"):
+        with np.errstate(invalid="ignore"):
+            sciad.check_grads(lambda x: np.sum(np.sqrt(x)), (np.array([-1.0, 1.0]),))
