@@ -15,9 +15,22 @@ from .errors import ModelFileError, NotDifferentiableError, SciadError, SolverEr
 
 __version__ = "0.1.0"
 
+# The adapters load on first use (``sciad.optimize.minimize``), so ``import sciad`` stays light:
+# matplotlib and the adapters' scipy modules are imported only by those who need them.
+_SUBPACKAGES = ("optimize", "ode", "physics", "finance", "sensitivity", "plot", "models")
+
+
+def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'sciad' has no attribute {name!r}")
+
 __all__ = [
     "Tensor", "tensor", "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp",
-    "logsumexp", "stop_gradient", "no_grad", "custom_vjp", "checkpoint", "check_grads", "numerical_jacobian",
+    "logsumexp", "stop_gradient", "no_grad", "custom_vjp", "checkpoint", "check_grads",
+    "numerical_jacobian",
     "GradientCheckError", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
     "SciadError", "NotDifferentiableError", "ModelFileError", "SolverError", "__version__",
 ]

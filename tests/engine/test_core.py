@@ -194,3 +194,13 @@ def test_check_grads_refuses_points_where_finite_differences_are_nan():
     with pytest.raises(sciad.GradientCheckError, match=r"finite differences are nan at element \(0,\)"):
         with np.errstate(invalid="ignore"):
             sciad.check_grads(lambda x: np.sum(np.sqrt(x)), (np.array([-1.0, 1.0]),))
+
+
+def test_adapters_load_on_first_attribute_access():
+    import importlib
+    import sys
+
+    assert sciad.optimize is importlib.import_module("sciad.optimize")
+    assert "sciad.physics" in sys.modules or sciad.physics.__name__ == "sciad.physics"
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        sciad.nonexistent  # noqa: B018
