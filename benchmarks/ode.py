@@ -40,7 +40,7 @@ def chain(t, y, k):
 
 
 def initial_state(n):
-    return np.concatenate([0.3 * np.sin(np.linspace(0.0, np.pi, n)), np.zeros(n)])
+    return np.concatenate([0.3 * np.sin(np.pi * np.arange(1, n + 1) / (n + 1)), np.zeros(n)])
 
 
 def _median_time(fun, repeats):
