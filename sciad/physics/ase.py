@@ -23,29 +23,38 @@ def Calculator(energy: Callable, space: Space | None = None):  # noqa: N802 (rea
     energy : callable
         ``energy(positions, strain=None)``, for example from :func:`sciad.physics.pair_energy`.
     space : Space, optional
-        The space ``energy`` was built for; stress needs it. Without it, the space is made from
-        the atoms' cell (periodic in all three directions) or is free space.
+        The space ``energy`` was built for; stress needs it. Without it, the space the energy
+        carries (energies from :func:`~sciad.physics.pair_energy` and
+        :func:`~sciad.physics.sum_energies` do) is used, else one made from the atoms' cell
+        (periodic in all three directions) or free space.
 
     Returns
     -------
     ase.calculators.calculator.Calculator
         Attach with ``atoms.calc = Calculator(energy, space)``; ASE's optimisers, molecular
         dynamics and vibration analysis then use sciad's exact forces.
+
+    Raises
+    ------
+    PhysicsError
+        When the atoms' cell or periodicity differs from the space the energy was built for
+        (say after ``atoms.set_cell``, or under a cell filter): the energy would use the old
+        cell, so the calculator refuses rather than answer for the wrong system.
     """
     try:
         from ase.calculators.calculator import Calculator as AseCalculator, all_changes
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("sciad.physics.ase.Calculator needs ASE: pip install ase") from exc
 
+    space = space if space is not None else getattr(energy, "space", None)
+
     class SciadCalculator(AseCalculator):
         implemented_properties = ["energy", "free_energy", "forces", "stress"]
 
         def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
             super().calculate(atoms, properties, system_changes)
-            the_space = space or _space_of(self.atoms)
-            if the_space.periodic and not np.allclose(the_space.cell, self.atoms.cell[:]):
-                raise PhysicsError("the atoms' cell differs from the cell of the space the "
-                                   "energy was built for; rebuild the energy for the new cell")
+            the_space = _space_of(self.atoms) if space is None else space
+            _check_matches(the_space, self.atoms)
             positions = self.atoms.get_positions()
             value, forces = energy_and_forces(energy, positions)
             self.results["energy"] = self.results["free_energy"] = float(value)
@@ -55,6 +64,18 @@ def Calculator(energy: Callable, space: Space | None = None):  # noqa: N802 (rea
                 self.results["stress"] = full[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
 
     return SciadCalculator()
+
+
+def _check_matches(space: Space, atoms) -> None:
+    periodic = bool(all(atoms.pbc))
+    if space.periodic != periodic:
+        raise PhysicsError(f"the atoms have pbc={tuple(bool(p) for p in atoms.pbc)} but the "
+                           f"energy was built for {'a periodic' if space.periodic else 'free'} "
+                           "space; build the energy with the matching sciad.physics space")
+    if periodic and not np.allclose(space.cell, atoms.cell[:], rtol=1e-10, atol=1e-10):
+        raise PhysicsError("the atoms' cell differs from the cell of the space the energy was "
+                           "built for (did the cell change, e.g. under a cell filter?); rebuild "
+                           "the energy with sciad.physics.periodic(atoms.cell[:])")
 
 
 def _space_of(atoms) -> Space:

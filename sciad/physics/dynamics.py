@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from .quantities import energy_and_forces
+from .quantities import _atom_masses, energy_and_forces
 from .space import PhysicsError, Space, free
 
 __all__ = ["Trajectory", "simulate_nve", "simulate_langevin"]
@@ -82,12 +82,11 @@ def _prepare(positions, velocities, masses, dt, steps, record_every):
     if velocities.shape != positions.shape:
         raise PhysicsError(f"velocities have shape {velocities.shape}, positions "
                            f"{positions.shape}")
-    masses = np.broadcast_to(np.asarray(masses, dtype=np.float64), (len(positions),)).copy()
-    if np.any(masses <= 0):
-        raise PhysicsError("masses must be positive")
-    if not dt > 0 or steps < 0 or record_every < 1:
-        raise PhysicsError(f"need dt > 0, steps >= 0, record_every >= 1; got dt={dt}, "
-                           f"steps={steps}, record_every={record_every}")
+    masses = _atom_masses(masses, len(positions))
+    integers = all(isinstance(n, (int, np.integer)) for n in (steps, record_every))
+    if not dt > 0 or not integers or steps < 0 or record_every < 1:
+        raise PhysicsError(f"need dt > 0 and integers steps >= 0, record_every >= 1; got "
+                           f"dt={dt}, steps={steps!r}, record_every={record_every!r}")
     return positions, velocities, masses
 
 

@@ -77,28 +77,29 @@ def pair_energy(potential: PairPotential, space: Space, neighbors: NeighborList 
             cache[key] = (i, j, PairIndex(i, j))
         return cache[key][2]
 
-    def energy_of_displacements(d, pairs, params):
+    def energy_of_displacements(d, pairs, params, count):
         r = np.sqrt(np.sum(np.square(d), axis=1))  # square: one rule call, not two
-        values = _pair_parameters(potential, params, pairs.i, pairs.j, species)
+        values = _pair_parameters(potential, params, pairs.i, pairs.j, species, count)
         return np.sum(potential(r, **values))
 
     def energy(positions, params: dict | None = None, strain=None):
-        _check_positions(positions, species)
+        _check_positions(positions, species, potential.bonds)
         pairs = pairs_for(positions)
         d = space.periodic_displacement(pair_difference(positions, pairs), strain)
-        return energy_of_displacements(d, pairs, params)
+        return energy_of_displacements(d, pairs, params, len(positions))
 
     def pair_hessian(positions, params: dict | None = None):
         """The exact (3N, 3N) Hessian from per-pair 3x3 blocks (three Hessian-vector products
         whatever N); :func:`sciad.physics.hessian` uses it."""
         positions = np.asarray(positions, dtype=np.float64)
-        _check_positions(positions, species)
+        _check_positions(positions, species, potential.bonds)
         pairs = pairs_for(positions)
         d = space.periodic_displacement(pair_difference(positions, pairs))
         return _assemble_pair_hessian(energy_of_displacements, d, pairs, params, len(positions))
 
     energy.__name__ = f"{potential.name}_energy"
     energy.pair_hessian = pair_hessian
+    energy.space = space  # so that the stress and the ASE bridge know the cell it was built for
     return energy
 
 
@@ -106,7 +107,7 @@ def _assemble_pair_hessian(energy_of_displacements, d, pairs, params, count):
     # E = sum_p phi_p(d_p) with d_p = x_i - x_j (+ a constant image shift), so d2E/dd2 is
     # block diagonal: one Hessian-vector product with e_k on every pair gives column k of all
     # P blocks B_p. Then H[i,i] += B, H[j,j] += B, H[i,j] -= B, H[j,i] -= B.
-    product = hvp(lambda x: energy_of_displacements(x, pairs, params))
+    product = hvp(lambda x: energy_of_displacements(x, pairs, params, count))
     blocks = np.empty((len(pairs), 3, 3))
     for k in range(3):
         direction = np.zeros_like(d)
@@ -139,7 +140,18 @@ def sum_energies(*terms: Callable) -> Callable:
         def pair_hessian(positions):
             return sum(term.pair_hessian(positions) for term in terms)
         energy.pair_hessian = pair_hessian
+    spaces = [getattr(term, "space", None) for term in terms]
+    if spaces[0] is not None and all(other is not None and _same_space(spaces[0], other)
+                                     for other in spaces[1:]):
+        energy.space = spaces[0]
     return energy
+
+
+def _same_space(a: Space, b: Space) -> bool:
+    """True if ``a`` and ``b`` measure displacements alike (both free, or the same cell)."""
+    if a is b or (a.cell is None and b.cell is None):
+        return True
+    return a.cell is not None and b.cell is not None and np.array_equal(a.cell, b.cell)
 
 
 def _check_range(potential, space, neighbors):
@@ -151,9 +163,9 @@ def _check_range(potential, space, neighbors):
                 f"the neighbor list's cutoff ({neighbors.cutoff:g}) is shorter than the "
                 f"potential's ({potential.cutoff}); build NeighborList(space, cutoff=potential."
                 "cutoff) so that no interacting pair is missed")
-        if neighbors.space is not space:
-            raise PhysicsError("the neighbor list was built for a different space object; pass "
-                               "the same space to NeighborList and pair_energy")
+        if not _same_space(neighbors.space, space):
+            raise PhysicsError("the neighbor list was built for a different space (another "
+                               "cell); pass the same space to NeighborList and pair_energy")
         return
     if space.periodic:
         if potential.cutoff is None:
@@ -163,20 +175,21 @@ def _check_range(potential, space, neighbors):
         space.check_cutoff(potential.cutoff)
 
 
-def _check_positions(positions, species):
+def _check_positions(positions, species, bonds):
     shape = positions.shape if hasattr(positions, "shape") else np.shape(positions)
     if len(shape) != 2 or shape[1] != 3:
         raise PhysicsError(f"positions must have shape (N, 3), got {shape}")
     if species is not None and len(species) != shape[0]:
         raise PhysicsError(f"species has {len(species)} entries for {shape[0]} atoms")
+    if bonds is not None and len(bonds) and bonds.max() >= shape[0]:
+        row = int(np.argmax(bonds.max(axis=1) >= shape[0]))
+        raise PhysicsError(f"bond {row} ({bonds[row].tolist()}) names an atom beyond the "
+                           f"{shape[0]} atoms given; bond indices run from 0 to N - 1")
 
 
-def _ndim(value) -> int:
-    return value.ndim if hasattr(value, "ndim") else np.ndim(value)
-
-
-def _pair_parameters(potential, params, i, j, species):
-    """The potential's parameters with overrides, gathered to one value per pair."""
+def _pair_parameters(potential, params, i, j, species, count):
+    """The potential's parameters with overrides, gathered to one value per pair; shapes are
+    checked, because NumPy would broadcast a wrong-length array silently."""
     values = dict(potential.params)
     if params:
         unknown = set(params) - set(values)
@@ -186,13 +199,38 @@ def _pair_parameters(potential, params, i, j, species):
         values.update(params)
     gathered = {}
     for name, value in values.items():
+        shape = np.shape(stop_gradient(value))
         if name in potential.per_atom:
+            if shape != (count,):
+                raise PhysicsError(f"{potential.name}: {name} is per atom and needs shape "
+                                   f"({count},) for {count} atoms, got {shape}")
             gathered[name] = value[i] * value[j]
-        elif potential.bonds is None and _ndim(value) == 2:
-            if species is None:
-                raise PhysicsError(f"parameter {name!r} is a per-species table, so pair_energy "
-                                   "needs species=... (one species index per atom)")
-            gathered[name] = value[species[i], species[j]]
-        else:
+        elif potential.bonds is not None:
+            if shape not in ((), (len(potential.bonds),)):
+                raise PhysicsError(f"{potential.name}: {name} must be a scalar or one value per "
+                                   f"bond, shape ({len(potential.bonds)},), got {shape}")
             gathered[name] = value
+        elif len(shape) == 2:
+            _check_species_table(potential.name, name, shape, species)
+            # the upper triangle, whichever atom of the pair comes first: an asymmetric table
+            # must not make the energy depend on how the atoms are numbered
+            first, second = species[i], species[j]
+            gathered[name] = value[np.minimum(first, second), np.maximum(first, second)]
+        elif shape == ():
+            gathered[name] = value
+        else:
+            raise PhysicsError(f"{potential.name}: {name} must be a scalar or an (S, S) table "
+                               f"indexed by species pairs, got shape {shape}")
     return gathered
+
+
+def _check_species_table(potential_name, name, shape, species):
+    if species is None:
+        raise PhysicsError(f"parameter {name!r} is a per-species table, so pair_energy "
+                           "needs species=... (one species index per atom)")
+    if shape[0] != shape[1]:
+        raise PhysicsError(f"{potential_name}: the per-species table {name!r} must be square, "
+                           f"(S, S), got shape {shape}")
+    if len(species) and (species.min() < 0 or species.max() >= shape[0]):
+        raise PhysicsError(f"{potential_name}: species indices must lie in 0..{shape[0] - 1} "
+                           f"for the {shape} table {name!r}, got {species.min()}..{species.max()}")

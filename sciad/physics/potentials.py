@@ -8,7 +8,9 @@ distances and the per-pair parameters and sums; this module only knows about one
 Parameters may be
 
 * scalars (the same for every pair),
-* ``(S, S)`` arrays indexed by the species of the two atoms (``epsilon[s_i, s_j]``), or
+* ``(S, S)`` arrays indexed by the species of the two atoms (``epsilon[s_i, s_j]``; the
+  upper triangle ``[min, max]`` is read, so an asymmetric table cannot make the energy
+  depend on the atom numbering), or
 * per-atom arrays for the names in ``PairPotential.per_atom`` (charges: the pair gets
   ``q_i * q_j``), or per-bond arrays for bonded terms.
 

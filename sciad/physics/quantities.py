@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..engine.tensor import Tensor
 from ..engine.transforms import grad, hessian as engine_hessian, jacobian, value_and_grad
 from .space import PhysicsError, Space
 
@@ -39,13 +40,33 @@ def forces(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
     >>> float(f[0, 0])  # -24 epsilon (2 (sigma/r)^13 - (sigma/r)^7): atom 0 is pushed away
     -24.0
     """
-    return -grad(energy)(positions, *args, **kwargs)
+    return -grad(energy)(_positions_array(positions), *args, **kwargs)
 
 
 def energy_and_forces(energy: Callable, positions, *args, **kwargs):
     """``(E, forces)`` from one forward and one backward pass."""
-    value, gradient = value_and_grad(energy)(positions, *args, **kwargs)
+    value, gradient = value_and_grad(energy)(_positions_array(positions), *args, **kwargs)
     return value, -gradient
+
+
+def _positions_array(positions):
+    """Positions as one float array (a nested list would be differentiated leaf by leaf, and
+    integer positions have no derivative); traced positions pass through."""
+    if type(positions) is Tensor:
+        return positions
+    positions = np.asarray(positions)
+    return positions if positions.dtype.kind == "f" else positions.astype(np.float64)
+
+
+def _atom_masses(masses, count: int) -> np.ndarray:
+    """``masses`` (a number or one per atom) as a positive ``(count,)`` array."""
+    masses = np.asarray(masses, dtype=np.float64)
+    if masses.shape not in ((), (count,)):
+        raise PhysicsError(f"masses must be one number or one per atom, shape ({count},); got "
+                           f"shape {masses.shape}")
+    if not np.all(masses > 0):
+        raise PhysicsError("masses must be positive")
+    return np.broadcast_to(masses, (count,)).copy()
 
 
 def stress(energy: Callable, positions, space: Space, **kwargs) -> np.ndarray:
@@ -87,6 +108,7 @@ def hessian(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
     Energies from :func:`pair_energy` assemble it from per-pair 3x3 blocks (three
     Hessian-vector products whatever N); any other energy gets the engine's reverse-over-reverse
     Hessian (3N backward passes)."""
+    positions = _positions_array(positions)
     pair_hessian = getattr(energy, "pair_hessian", None)
     if pair_hessian is not None and not kwargs and len(args) <= 1:
         return pair_hessian(positions, *args)
@@ -140,9 +162,7 @@ def normal_modes(energy: Callable, positions, masses, *args, unit: float = 1.0,
     """
     positions = np.asarray(positions, dtype=np.float64)
     count = len(positions)
-    masses = np.broadcast_to(np.asarray(masses, dtype=np.float64), (count,))
-    if np.any(masses <= 0):
-        raise PhysicsError("masses must be positive")
+    masses = _atom_masses(masses, count)
     matrix = hessian(energy, positions, *args, **kwargs)
     inverse_sqrt_mass = np.repeat(1.0 / np.sqrt(masses), 3)
     weighted = matrix * inverse_sqrt_mass[:, None] * inverse_sqrt_mass[None, :]

@@ -36,11 +36,26 @@ class XYZFrame:
     info: dict = field(default_factory=dict)
 
     def space(self) -> Space:
-        """:func:`periodic` with this cell when it is periodic in all three directions, else
-        :func:`free`."""
-        if self.cell is not None and all(self.pbc):
-            return periodic(self.cell)
-        return free()
+        """:func:`periodic` with this cell when it is periodic in all three directions,
+        :func:`free` when it is periodic in none.
+
+        Raises
+        ------
+        XYZFormatError
+            For mixed periodicity (a slab or a wire, ``pbc="T T F"``), which sciad's spaces do
+            not model, and for ``pbc`` without a ``Lattice``: treating either as free space
+            would silently drop the periodic images.
+        """
+        pbc = tuple(bool(p) for p in self.pbc)
+        if not any(pbc):
+            return free()
+        if not all(pbc):
+            raise XYZFormatError(f"the frame has pbc={pbc}: sciad.physics models fully periodic "
+                                 "or free systems only; set pbc to all T (with a Lattice large "
+                                 "enough in the open direction) or all F")
+        if self.cell is None:
+            raise XYZFormatError("the frame is periodic (pbc all T) but has no Lattice (cell)")
+        return periodic(self.cell)
 
 
 _TYPES = {"S": str, "R": float, "I": int, "L": lambda v: v in ("T", "True", "true", "1")}
@@ -210,6 +225,9 @@ def _format_frame(frame: XYZFrame) -> str:
                ("pos", "R", positions)]
     for name, values in frame.arrays.items():
         values = np.asarray(values)
+        if values.ndim not in (1, 2) or len(values) != count:
+            raise XYZFormatError(f"per-atom array {name!r} has shape {values.shape}; it needs "
+                                 f"one row per atom, shape ({count},) or ({count}, k)")
         values = values.reshape(count, -1)
         kind = {"f": "R", "i": "I", "u": "I", "b": "L"}.get(values.dtype.kind, "S")
         columns.append((name, kind, values))

@@ -61,3 +61,14 @@ def test_dynamics_reports_blow_up_and_bad_arguments():
         phys.simulate_nve(energy, close, dt=-1.0)
     with pytest.raises(PhysicsError, match="velocities"):
         phys.simulate_nve(energy, close, velocities=np.zeros((3, 3)))
+
+
+def test_masses_and_step_counts_are_checked():
+    energy = phys.pair_energy(phys.lennard_jones(), phys.free())
+    dimer = np.array([[0.0, 0, 0], [1.1, 0, 0]])
+    with pytest.raises(PhysicsError, match=r"one per atom, shape \(2,\)"):
+        phys.simulate_nve(energy, dimer, masses=[1.0, 2.0, 3.0], steps=2)
+    with pytest.raises(PhysicsError, match=r"one per atom"):
+        phys.normal_modes(energy, dimer, [1.0, 2.0, 3.0])
+    with pytest.raises(PhysicsError, match="integers"):
+        phys.simulate_langevin(energy, dimer, steps=10.5)

@@ -220,3 +220,56 @@ def test_potential_by_name_for_command_lines():
         phys.potential_by_name("lj2")
     with pytest.raises(PhysicsError, match="unexpected keyword"):
         phys.potential_by_name("morse", sigma=1.0)
+
+
+def test_wrong_parameter_shapes_raise_instead_of_broadcasting():
+    # NumPy would broadcast these silently (or gather the wrong atoms): each must raise
+    two = np.array([[0.0, 0, 0], [1.1, 0, 0]])
+    cases = [
+        (phys.harmonic_bond([[0, 1]], k=[1.0, 2.0, 3.0]), {}, "one value per bond"),
+        (phys.harmonic_bond([[0, 5]]), {}, "bond 0 .* beyond the 2 atoms"),
+        (phys.coulomb([1.0, -1.0, 1.0], cutoff=3.0), {}, r"per atom and needs shape \(2,\)"),
+        (phys.lennard_jones(epsilon=[1.0, 2.0]), {}, r"scalar or an \(S, S\) table"),
+        (phys.lennard_jones(np.ones((2, 2))), {"species": [0, 2]}, "species indices"),
+        (phys.lennard_jones(np.ones((2, 3))), {"species": [0, 1]}, "must be square"),
+    ]
+    for potential, options, message in cases:
+        with pytest.raises(PhysicsError, match=message):
+            phys.pair_energy(potential, phys.free(), **options)(two)
+
+
+def test_positions_as_nested_lists_or_integers_give_the_same_forces():
+    energy = phys.pair_energy(phys.lennard_jones(), phys.free())
+    expected = phys.forces(energy, np.array([[0.0, 0, 0], [1.0, 0, 0]]))
+    np.testing.assert_array_equal(expected[0], [-24.0, 0.0, 0.0])
+    np.testing.assert_array_equal(phys.forces(energy, [[0.0, 0, 0], [1.0, 0, 0]]), expected)
+    np.testing.assert_array_equal(phys.forces(energy, np.array([[0, 0, 0], [1, 0, 0]])), expected)
+    assert phys.hessian(energy, [[0.0, 0, 0], [1.1, 0, 0]]).shape == (6, 6)
+
+
+def test_neighbor_list_accepts_an_equal_space_object():
+    rng = np.random.default_rng(6)
+    positions = rng.uniform(0, 6, (40, 3))
+    listed = phys.pair_energy(phys.lennard_jones(cutoff=2.0), phys.free(),
+                              phys.NeighborList(phys.free(), 2.0))
+    every = phys.pair_energy(phys.lennard_jones(cutoff=2.0), phys.free())
+    assert listed(positions) == pytest.approx(every(positions), rel=1e-12)
+    with pytest.raises(PhysicsError, match="different space"):
+        phys.pair_energy(phys.lennard_jones(cutoff=2.0), phys.periodic([8.0, 8.0, 8.0]),
+                         phys.NeighborList(phys.periodic([9.0, 8.0, 8.0]), 2.0))
+
+
+def test_species_tables_read_the_upper_triangle_whatever_the_atom_order():
+    positions = np.array([[0.0, 0, 0], [1.1, 0, 0], [0.2, 1.0, 0.1]])
+    epsilon = np.array([[1.0, 0.5], [0.7, 0.3]])  # asymmetric: [0, 1] is the one used
+    energy = phys.pair_energy(phys.lennard_jones(epsilon), phys.free(), species=[1, 0, 0])
+    swapped = phys.pair_energy(phys.lennard_jones(epsilon), phys.free(), species=[0, 1, 0])
+    order = [1, 0, 2]
+    assert energy(positions) == pytest.approx(swapped(positions[order]), rel=1e-14)
+
+    def lj(r, eps):
+        return 4 * eps * (r ** -12 - r ** -6)
+
+    r = [np.linalg.norm(positions[a] - positions[b]) for a, b in ((0, 1), (0, 2), (1, 2))]
+    expected = lj(r[0], 0.5) + lj(r[1], 0.5) + lj(r[2], 1.0)
+    assert energy(positions) == pytest.approx(expected, rel=1e-13)

@@ -70,3 +70,30 @@ def test_bad_files_name_the_line(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(XYZFormatError, match=message):
         phys.read_xyz(path)
+
+
+def test_mixed_periodicity_and_bad_arrays_raise(tmp_path):
+    path = tmp_path / "slab.xyz"
+    path.write_text('1\nLattice="5 0 0 0 5 0 0 0 20" pbc="T T F"\nAr 0 0 0\n')
+    frame = phys.read_xyz(path)
+    assert frame.pbc == (True, True, False)
+    with pytest.raises(XYZFormatError, match="fully periodic or free"):
+        frame.space()  # a slab is not free space: refusing beats dropping the images
+    with pytest.raises(XYZFormatError, match="no Lattice"):
+        phys.XYZFrame(["Ar"], np.zeros((1, 3)), pbc=(True,) * 3).space()
+    bad = phys.XYZFrame(["Ar", "Ar"], np.zeros((2, 3)), arrays={"forces": np.zeros((3, 3))})
+    with pytest.raises(XYZFormatError, match="'forces' has shape"):
+        phys.write_xyz(tmp_path / "bad.xyz", bad)
+
+
+def test_ase_reads_what_sciad_writes(tmp_path):
+    ase_io = pytest.importorskip("ase.io")
+    positions, box = phys.fcc_lattice(5.26, 1)
+    forces = np.arange(12.0).reshape(4, 3)
+    frame = phys.XYZFrame(["Ar"] * 4, positions, np.diag(box), (True,) * 3, {"forces": forces})
+    phys.write_xyz(tmp_path / "argon.xyz", frame)
+    atoms = ase_io.read(tmp_path / "argon.xyz")
+    np.testing.assert_allclose(atoms.get_positions(), positions, atol=1e-10)
+    np.testing.assert_allclose(atoms.cell[:], np.diag(box))
+    np.testing.assert_allclose(atoms.get_forces(), forces)
+    assert list(atoms.pbc) == [True] * 3
