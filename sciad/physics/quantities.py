@@ -28,6 +28,7 @@ _ANGSTROM = 1e-10
 _LIGHT_CM_PER_S = 2.99792458e10
 INV_CM_PER_UNIT_FREQUENCY = (np.sqrt(_EV / (_ANGSTROM ** 2 * _AMU))
                              / (2 * np.pi * _LIGHT_CM_PER_S))
+_NATIVE_FREQUENCY_UNIT = "sqrt(energy / (mass length^2)), angular"
 
 
 def forces(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
@@ -125,11 +126,13 @@ class NormalModes:
     of sqrt(energy / (mass length^2)), times ``unit``; imaginary ones (negative eigenvalues,
     saddle points) are reported as negative numbers. ``modes`` are the mass-weighted
     eigenvectors (orthonormal), reshaped to (3N, N, 3), sorted by eigenvalue.
+    ``frequency_unit`` names the unit of ``frequencies`` (and travels in :meth:`to_dict`).
     """
 
     frequencies: np.ndarray
     eigenvalues: np.ndarray
     modes: np.ndarray
+    frequency_unit: str = _NATIVE_FREQUENCY_UNIT
 
     def zero_modes(self, tolerance: float = 1e-6) -> int:
         """How many eigenvalues are zero within ``tolerance`` times the largest one."""
@@ -137,12 +140,13 @@ class NormalModes:
         return int(np.sum(np.abs(self.eigenvalues) < tolerance * scale))
 
     def to_dict(self) -> dict:
+        """JSON-ready: arrays become nested lists; the frequency unit comes along."""
         return {"frequencies": self.frequencies.tolist(), "eigenvalues": self.eigenvalues.tolist(),
-                "modes": self.modes.tolist()}
+                "modes": self.modes.tolist(), "frequency_unit": self.frequency_unit}
 
 
 def normal_modes(energy: Callable, positions, masses, *args, unit: float = 1.0,
-                 **kwargs) -> NormalModes:
+                 unit_name: str | None = None, **kwargs) -> NormalModes:
     """Normal modes from the exact Hessian.
 
     Parameters
@@ -154,6 +158,9 @@ def normal_modes(energy: Callable, positions, masses, *args, unit: float = 1.0,
     unit : float
         Multiplies the frequencies; ``INV_CM_PER_UNIT_FREQUENCY`` turns eV, Angstrom and amu
         into wavenumbers (cm^-1).
+    unit_name : str, optional
+        The name of the unit ``unit`` converts to, stored in ``NormalModes.frequency_unit``;
+        by default "cm^-1" for ``INV_CM_PER_UNIT_FREQUENCY``, the native unit for 1.0.
 
     Returns
     -------
@@ -168,7 +175,16 @@ def normal_modes(energy: Callable, positions, masses, *args, unit: float = 1.0,
     weighted = matrix * inverse_sqrt_mass[:, None] * inverse_sqrt_mass[None, :]
     eigenvalues, vectors = np.linalg.eigh(0.5 * (weighted + weighted.T))
     frequencies = np.sign(eigenvalues) * np.sqrt(np.abs(eigenvalues)) * unit
-    return NormalModes(frequencies, eigenvalues, vectors.T.reshape(3 * count, count, 3))
+    return NormalModes(frequencies, eigenvalues, vectors.T.reshape(3 * count, count, 3),
+                       unit_name or _frequency_unit_name(unit))
+
+
+def _frequency_unit_name(unit: float) -> str:
+    if unit == 1.0:
+        return _NATIVE_FREQUENCY_UNIT
+    if unit == INV_CM_PER_UNIT_FREQUENCY:
+        return "cm^-1"
+    return f"{unit:.10g} x {_NATIVE_FREQUENCY_UNIT}"
 
 
 def parameter_gradient(energy: Callable, positions, params: dict) -> dict:

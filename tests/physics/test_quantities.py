@@ -227,3 +227,21 @@ def test_user_written_energy_gets_the_same_forces_stress_and_hessian():
                                phys.stress(library, positions, space), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(phys.hessian(dense_lj, positions),
                                phys.hessian(library, positions), rtol=1e-9, atol=1e-9)
+
+
+def test_normal_mode_frequencies_name_their_unit():
+    # H2-like Morse dimer in eV, Angstrom, amu: omega = a sqrt(2 D / mu), in cm^-1
+    d, a, r0, mass = 4.7, 1.94, 0.741, 1.008
+    energy = phys.pair_energy(phys.morse(D=d, a=a, r0=r0), phys.free())
+    dimer = np.array([[0.0, 0, 0], [r0, 0, 0]])
+    wavenumbers = phys.normal_modes(energy, dimer, mass, unit=phys.INV_CM_PER_UNIT_FREQUENCY)
+    joule, per_metre, kilogram = d * 1.602176634e-19, a * 1e10, 0.5 * mass * 1.66053906660e-27
+    omega = per_metre * np.sqrt(2 * joule / kilogram)  # rad/s, in SI units
+    assert wavenumbers.frequencies[-1] == pytest.approx(omega / (2 * np.pi * 2.99792458e10),
+                                                        rel=1e-9)
+    assert 4000 < wavenumbers.frequencies[-1] < 4600  # the H2 stretch is near 4400 cm^-1
+    assert wavenumbers.frequency_unit == "cm^-1"
+    assert wavenumbers.to_dict()["frequency_unit"] == "cm^-1"
+    native = phys.normal_modes(energy, dimer, mass)
+    assert native.frequency_unit.startswith("sqrt(energy")
+    assert phys.normal_modes(energy, dimer, mass, unit=2.0, unit_name="x2").frequency_unit == "x2"
