@@ -9,6 +9,7 @@ import numpy as np
 import scipy.optimize
 
 from ._checks import ProblemError
+from ._checks import check_finite as _require_finite
 from ._dense_jacobian import dense_jacobian
 from ._sensitivity import OptimumSensitivity, optimum_sensitivity
 
@@ -35,6 +36,12 @@ def curve_fit(f: Callable, xdata, ydata, p0=None, sigma=None, absolute_sigma: bo
     ``pcov`` from the Jacobian at the solution, which is exact here rather than finite
     differences. For the sensitivity of ``popt`` to each data point, see :func:`fit_sensitivity`.
 
+    Raises
+    ------
+    ProblemError
+        The model is NaN or infinite at ``p0`` (scipy would return ``p0`` with an infinite
+        covariance).
+
     Examples
     --------
     >>> t = np.linspace(0, 4, 30)
@@ -43,6 +50,11 @@ def curve_fit(f: Callable, xdata, ydata, p0=None, sigma=None, absolute_sigma: bo
     >>> popt.round(6).tolist()
     [3.0, 0.7]
     """
+    if p0 is not None:
+        # scipy would stop at once with pcov = inf and popt = p0, and call that a fit
+        with np.errstate(all="ignore"):
+            at_start = f(xdata, *np.atleast_1d(np.asarray(p0, dtype=np.float64)))
+        _require_finite(at_start, "the model", "at p0")
     return scipy.optimize.curve_fit(
         f, xdata, ydata, p0=p0, sigma=sigma, absolute_sigma=absolute_sigma,
         check_finite=check_finite, bounds=bounds, method=method,

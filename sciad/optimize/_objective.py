@@ -115,6 +115,13 @@ class Objective:
         point = self._point(x, args)
         return point.value, point.gradient.copy()
 
+    def cached_gradient(self, x: np.ndarray, args: tuple = ()) -> np.ndarray | None:
+        """The gradient at x if a pass there is still kept, else None (nothing is computed)."""
+        point = self._points.get(np.asarray(x, dtype=np.float64).tobytes())
+        if point is None or not _same(tuple(args), point.args):
+            return None
+        return point.gradient.copy()
+
     def value(self, x: np.ndarray, *args) -> float:
         """The value alone, with no derivative recorded (for derivative-free methods)."""
         self.n_values += 1

@@ -41,9 +41,15 @@ class ParamSpace:
 
     def __init__(self, template: Any, name: str = "x"):
         leaves, self.treedef = tree_flatten(template)
-        if not leaves:
-            raise ProblemError(f"the parameters {name} contain no numbers")
         self.leaf_names = [name] if self.treedef.kind == "leaf" else tree_paths(template)
+        for leaf_name, leaf in zip(self.leaf_names, leaves):
+            if np.asarray(leaf).dtype.kind not in "fiub":
+                raise ProblemError(f"the parameter {leaf_name!r} is {type(leaf).__name__} "
+                                   f"{str(leaf)[:40]!r}; parameters must be real numbers or "
+                                   "arrays of them")
+        if not leaves or sum(np.size(leaf) for leaf in leaves) == 0:
+            raise ProblemError(f"the parameters {name} contain no numbers; give a starting "
+                               "value for each unknown")
         self.shapes = [np.shape(leaf) for leaf in leaves]
         self.scalars = [isinstance(leaf, (int, float)) for leaf in leaves]
         self.sizes = [int(np.prod(shape)) for shape in self.shapes]
@@ -115,7 +121,7 @@ class ParamSpace:
                     sl = slice(self.offsets[k], self.offsets[k + 1])
                     lower[sl] = _broadcast(lo, self.shapes[k], name)
                     upper[sl] = _broadcast(hi, self.shapes[k], name)
-            return Bounds(lower, upper)
+            return self._checked(lower, upper)
         pairs = list(bounds)
         if len(pairs) == 2 and all(np.ndim(p) == 0 for p in pairs) and self.size != 2:
             pairs = [tuple(pairs)] * self.size  # one (lo, hi) for every entry
@@ -126,6 +132,15 @@ class ParamSpace:
                                "or a dict {name: (lo, hi)}")
         for i, pair in enumerate(pairs):
             lower[i], upper[i] = _pair(pair, f"bounds[{i}]")
+        return self._checked(lower, upper)
+
+    def _checked(self, lower: np.ndarray, upper: np.ndarray) -> Bounds:
+        """scipy's Bounds, after checking that no lower bound exceeds its upper bound."""
+        reversed_entries = np.flatnonzero(lower > upper)
+        if reversed_entries.size:
+            i = reversed_entries[0]
+            raise ProblemError(f"the bounds of {self.names[i]} are reversed: lower {lower[i]} > "
+                               f"upper {upper[i]}; give (lower, upper)")
         return Bounds(lower, upper)
 
 

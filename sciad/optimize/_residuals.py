@@ -14,6 +14,10 @@ from ._result import OptimizeResult
 
 __all__ = ["least_squares", "root"]
 
+#: scipy.optimize.root's methods
+ROOT_METHODS = frozenset({"hybr", "lm", "broyden1", "broyden2", "anderson", "linearmixing",
+                          "diagbroyden", "excitingmixing", "krylov", "df-sane"})
+
 
 class _Residuals:
     """Residuals ``fun(params, *args, **kwargs)`` as a function of scipy's flat vector."""
@@ -54,7 +58,8 @@ def least_squares(fun: Callable, x0: Any, bounds: Any = None, args: tuple = (),
     args, kwargs
         Extra arguments of ``fun`` (not differentiated).
     **options
-        Passed to scipy (``method``, ``loss``, ``f_scale``, ``x_scale``, tolerances ...).
+        Passed to scipy (``method``, ``loss``, ``f_scale``, ``x_scale``, tolerances ...);
+        ``jac=`` replaces sciad's Jacobian with yours (or scipy's ``"2-point"`` differences).
 
     Returns
     -------
@@ -76,8 +81,9 @@ def least_squares(fun: Callable, x0: Any, bounds: Any = None, args: tuple = (),
     residuals = _Residuals(fun, space, args, kwargs, "the residual function", x_flat)
     scipy_bounds = space.bounds(bounds)
     extra = {} if scipy_bounds is None else {"bounds": scipy_bounds}
-    result = scipy.optimize.least_squares(residuals, x_flat, jac=residuals.jac, **extra,
-                                          **options)
+    jac = options.pop("jac", None)  # your own Jacobian, or scipy's differences, if you ask
+    result = scipy.optimize.least_squares(residuals, x_flat, jac=residuals.jac if jac is None
+                                          else jac, **extra, **options)
     return OptimizeResult.from_scipy(result, space)
 
 
@@ -93,7 +99,7 @@ def root(fun: Callable, x0: Any, args: tuple = (), method: str = "hybr",
     x0 : array or pytree
         Starting point; a dict of named arrays is passed to ``fun`` as such.
     method, tol, callback, options
-        As scipy (every method that takes a Jacobian gets sciad's).
+        As scipy; ``hybr`` and ``lm``, the methods that take a Jacobian, get sciad's exact one.
 
     Returns
     -------
@@ -111,10 +117,15 @@ def root(fun: Callable, x0: Any, args: tuple = (), method: str = "hybr",
     space = ParamSpace(x0)
     x_flat = space.flatten(x0)
     equations = _Residuals(fun, space, args, None, "the root function", x_flat)
+    if not isinstance(method, str) or method.lower() not in ROOT_METHODS:
+        raise ProblemError(f"unknown root method {method!r}; choose one of "
+                           f"{', '.join(sorted(ROOT_METHODS))}")
     if equations.size != space.size:
         raise ProblemError(f"the root function returned {equations.size} values for "
                            f"{space.size} unknowns; root needs a square system (use "
                            "least_squares otherwise)")
-    result = scipy.optimize.root(equations, x_flat, method=method, jac=equations.jac, tol=tol,
+    # only hybr and lm take a Jacobian; the quasi-Newton methods warn when given one
+    jac = equations.jac if method.lower() in ("hybr", "lm") else None
+    result = scipy.optimize.root(equations, x_flat, method=method, jac=jac, tol=tol,
                                  callback=callback, options=options)
     return OptimizeResult.from_scipy(result, space)

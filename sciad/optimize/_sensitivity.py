@@ -14,6 +14,7 @@ Mathematical Programming 10, 287-311.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -23,13 +24,15 @@ from scipy.sparse.linalg import LinearOperator, cg
 
 from ..engine.transforms import grad, hessian, hvp, jacobian
 from ..errors import SolverError
-from ._checks import ProblemError
+from ._checks import ProblemError, check_finite, check_scalar_objective
 from ._params import ParamSpace, as_parameters
 
 __all__ = ["optimum_sensitivity", "OptimumSensitivity", "KRYLOV_THRESHOLD"]
 
 #: above this many optimized parameters the Hessian is never formed (Krylov solve instead)
 KRYLOV_THRESHOLD = 500
+#: a Newton step longer than this times (1 + |x_opt|) means x_opt is not an optimum: warn
+STATIONARY_TOL = 1e-6
 
 
 @dataclass
@@ -50,6 +53,9 @@ class OptimumSensitivity:
         solver was used and it was not checked.
     gradient_norm : float
         ``|grad_x f(x*, theta)|``: should be near zero, as the theorem assumes an optimum.
+    newton_step_norm : float
+        ``|H^-1 grad_x f|``: how far x_opt is from the stationary point, in the units of x (a
+        warning is issued when it exceeds ``1e-6 (1 + |x_opt|)``).
     """
 
     matrix: np.ndarray
@@ -58,6 +64,7 @@ class OptimumSensitivity:
     solver: str
     positive_definite: bool | None
     gradient_norm: float
+    newton_step_norm: float = float("nan")
     x_template: Any = field(default=None, repr=False)
 
     def column(self, theta_name: str) -> Any:
@@ -72,7 +79,8 @@ class OptimumSensitivity:
         return {"matrix": self.matrix.tolist(), "x_names": list(self.x_names),
                 "theta_names": list(self.theta_names), "solver": self.solver,
                 "positive_definite": self.positive_definite,
-                "gradient_norm": float(self.gradient_norm)}
+                "gradient_norm": float(self.gradient_norm),
+                "newton_step_norm": float(self.newton_step_norm)}
 
 
 def optimum_sensitivity(fun: Callable, x_opt: Any, theta: Any, args: tuple = (),
@@ -86,7 +94,7 @@ def optimum_sensitivity(fun: Callable, x_opt: Any, theta: Any, args: tuple = (),
         ``fun(x, theta, *args) -> float`` in plain NumPy, twice differentiable near x*.
     x_opt : array or pytree
         The optimum (e.g. ``res.params`` of :func:`minimize`), solved tightly: the result is
-        exact only at a stationary point.
+        exact only at a stationary point (a ``RuntimeWarning`` says when x_opt is not one).
     theta : array or pytree
         The parameters (data, constants) the optimum depends on.
     args : tuple
@@ -105,6 +113,8 @@ def optimum_sensitivity(fun: Callable, x_opt: Any, theta: Any, args: tuple = (),
 
     Raises
     ------
+    ProblemError
+        ``fun`` is not one finite number at x_opt.
     SolverError
         The Hessian is singular at x_opt (the optimum does not move smoothly), or the Krylov
         solver did not converge.
@@ -125,19 +135,32 @@ def optimum_sensitivity(fun: Callable, x_opt: Any, theta: Any, args: tuple = (),
     def flat_fun(x, t):
         return fun(x_space.unflatten(x), theta_space.unflatten(t), *args)
 
+    value = flat_fun(x_flat, theta_flat)
+    check_scalar_objective(value, "at x_opt")
+    check_finite(value, "the objective", "at x_opt")
     gradient = np.asarray(grad(flat_fun)(x_flat, theta_flat), dtype=np.float64)
     mixed = _mixed_hessian(flat_fun, x_flat, theta_flat)  # (n_x, n_theta)
+    # the gradient rides along as one more right-hand side: H^-1 g is the Newton step to the
+    # stationary point, which tells whether x_opt is an optimum at all
+    rhs = np.column_stack([-mixed, gradient])
     use_krylov = solver == "krylov" or (solver == "auto" and x_flat.size > krylov_threshold)
     if use_krylov:
-        matrix = _solve_krylov(flat_fun, x_flat, theta_flat, -mixed, rtol)
+        labels = [f"theta entry {name}" for name in theta_space.names] + ["the Newton step"]
+        solution = _solve_krylov(flat_fun, x_flat, theta_flat, rhs, rtol, labels)
         positive_definite = None
     else:
         h = np.asarray(hessian(flat_fun)(x_flat, theta_flat), dtype=np.float64)
         h = h.reshape(x_flat.size, x_flat.size)
-        matrix, positive_definite = _solve_dense(h, -mixed)
+        solution, positive_definite = _solve_dense(h, rhs)
+    matrix, step = solution[:, :-1], float(np.linalg.norm(solution[:, -1]))
+    if step > STATIONARY_TOL * (1.0 + np.linalg.norm(x_flat)):
+        warnings.warn(f"x_opt is not a stationary point of fun: a Newton step of length "
+                      f"{step:.3g} (gradient norm {np.linalg.norm(gradient):.3g}) separates it "
+                      "from one, so d x*/d theta is taken at the wrong point; solve the "
+                      "optimisation more tightly first", RuntimeWarning, stacklevel=2)
     return OptimumSensitivity(matrix, list(x_space.names), list(theta_space.names),
                               "krylov" if use_krylov else "dense", positive_definite,
-                              float(np.linalg.norm(gradient)), x_opt)
+                              float(np.linalg.norm(gradient)), step, x_opt)
 
 
 def _mixed_hessian(flat_fun, x, t) -> np.ndarray:
@@ -168,7 +191,7 @@ def _solve_dense(h, rhs):
     return solution, False
 
 
-def _solve_krylov(flat_fun, x, t, rhs, rtol):
+def _solve_krylov(flat_fun, x, t, rhs, rtol, labels):
     product = hvp(flat_fun)
     operator = LinearOperator((x.size, x.size), dtype=np.float64,
                               matvec=lambda v: np.asarray(product(x, np.ravel(v), t)))
@@ -178,7 +201,7 @@ def _solve_krylov(flat_fun, x, t, rhs, rtol):
             continue  # theta_j does not enter the gradient: x* does not move
         column, info = cg(operator, rhs[:, j], rtol=rtol, atol=0.0, maxiter=10 * x.size)
         if info != 0:
-            raise SolverError(f"conjugate gradients did not converge for theta entry {j} "
+            raise SolverError(f"conjugate gradients did not converge for {labels[j]} "
                               f"(info={info}); the Hessian at x_opt may be indefinite or "
                               "singular; try solver='dense' to check")
         solution[:, j] = column

@@ -156,9 +156,10 @@ def convergence(result: Any, ax: Any = None, *, log: bool | None = None,
 
     Parameters
     ----------
-    result : sequence, dict or optimisation result
-        Objective values per iteration; or ``{"fun": [...], "grad_norm": [...]}``; or a result
-        with such a dict under ``"history"``. scipy's callback records them:
+    result : optimisation result, sequence or dict
+        The result of :func:`sciad.optimize.minimize` (it records ``history``); or objective
+        values per iteration; or ``{"fun": [...], "grad_norm": [...]}``. For scipy's own results,
+        record the values with its callback:
         ``minimize(..., callback=lambda intermediate_result: h.append(intermediate_result.fun))``.
     log : bool, optional
         Logarithmic y axis (default: when every value is positive).
