@@ -8,7 +8,7 @@ from ..engine.control import stop_gradient
 from ..errors import SciadError
 
 __all__ = ["OptionInputError", "ArbitrageBoundsError", "option_sign", "check_positive",
-           "check_nonnegative"]
+           "check_nonnegative", "check_scalar_fields"]
 
 KINDS = {"call": 1.0, "put": -1.0}
 
@@ -41,6 +41,19 @@ def check_positive(name: str, x, where: str) -> None:
         raise OptionInputError(
             f"{where}: {name} must be > 0, got {float(values[bad].ravel()[0]):.10g}"
             f"{' (first of %d bad elements)' % bad.sum() if bad.sum() > 1 else ''}")
+
+
+def check_scalar_fields(instance, where: str) -> None:
+    """Raise unless every field of a model or payoff dataclass is a finite real number (or None):
+    one model prices one option; books of options go through :func:`sciad.finance.greeks`."""
+    for name, value in vars(instance).items():
+        if value is None or isinstance(value, str):
+            continue
+        if np.ndim(value) != 0 or not np.isrealobj(value):
+            raise OptionInputError(f"{where}: {name} must be a real number, got "
+                                   f"{type(value).__name__} of shape {np.shape(value)}")
+        if not np.isfinite(value):
+            raise OptionInputError(f"{where}: {name} must be finite, got {value!r}")
 
 
 def check_nonnegative(name: str, x, where: str) -> None:

@@ -15,7 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from ..engine.control import stop_gradient
-from ._inputs import OptionInputError, check_nonnegative, check_positive
+from ._inputs import OptionInputError, check_nonnegative, check_positive, check_scalar_fields
 
 __all__ = ["GBM", "Heston"]
 
@@ -44,6 +44,7 @@ class GBM:
     greek_names = {"spot": "delta", "vol": "vega", "rate": "rho", "dividend": "epsilon"}
 
     def __post_init__(self):
+        check_scalar_fields(self, "GBM")
         check_positive("spot", self.spot, "GBM")
         check_positive("vol", self.vol, "GBM")
 
@@ -107,6 +108,7 @@ class Heston:
                    "correlation": "dcorrelation"}
 
     def __post_init__(self):
+        check_scalar_fields(self, "Heston")
         check_positive("spot", self.spot, "Heston")
         for name in ("v0", "kappa", "long_var", "vol_of_vol"):
             check_nonnegative(name, getattr(self, name), "Heston")

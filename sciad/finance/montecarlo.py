@@ -103,7 +103,27 @@ def monte_carlo_price(model, payoff, n_paths: int = 100_000, n_steps: int = 100,
     return _run(model, payoff, n_paths, n_steps, seed, antithetic, batch_size, executor, False)
 
 
+_MODEL_NEEDS = ("n_factors", "greek_names", "parameters", "simulate")
+_PAYOFF_NEEDS = ("maturity", "start", "update", "finish")
+
+
+def _check_model_and_payoff(model, payoff, with_greeks):
+    for thing, role, needs, examples in ((model, "model", _MODEL_NEEDS, "GBM(...) or Heston(...)"),
+                                         (payoff, "payoff", _PAYOFF_NEEDS,
+                                          "European, Asian, Barrier, Digital or Lookback")):
+        missing = [name for name in needs if not hasattr(thing, name)]
+        if missing:
+            raise OptionInputError(f"monte_carlo: the {role} {type(thing).__name__} lacks "
+                                   f"{', '.join(missing)}; pass {examples} from sciad.finance")
+    if with_greeks and abs(getattr(model, "correlation", 0.0)) == 1.0:
+        raise OptionInputError(
+            "monte_carlo_greeks: the pathwise dcorrelation does not exist at |correlation| = 1 "
+            "(sqrt(1 - correlation^2) has an infinite slope there); use |correlation| < 1 for "
+            "Greeks, or monte_carlo_price for the price alone")
+
+
 def _run(model, payoff, n_paths, n_steps, seed, antithetic, batch_size, executor, with_greeks):
+    _check_model_and_payoff(model, payoff, with_greeks)
     for name, value in (("n_paths", n_paths), ("n_steps", n_steps), ("batch_size", batch_size)):
         if not (isinstance(value, (int, np.integer)) and value >= 1):
             raise OptionInputError(f"monte_carlo: {name} must be a positive integer, got {value!r}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._inputs import OptionInputError, check_positive, option_sign
+from ._inputs import OptionInputError, check_positive, check_scalar_fields, option_sign
 
 __all__ = ["European", "Asian", "Barrier", "Digital", "Lookback"]
 
@@ -23,8 +23,14 @@ def _smooth_step(x):
     return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
-def _check_maturity(maturity, where):
-    check_positive("maturity (years)", maturity, where)
+def _check_terms(payoff, where):
+    """Kind, maturity and (where the payoff has them) strike and barrier, checked."""
+    check_scalar_fields(payoff, where)
+    option_sign(payoff.kind)
+    check_positive("maturity (years)", payoff.maturity, where)
+    for name in ("strike", "barrier"):
+        if getattr(payoff, name, None) is not None:
+            check_positive(name, getattr(payoff, name), where)
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,7 @@ class European:
     kind: str = "call"
 
     def __post_init__(self):
-        option_sign(self.kind)
-        _check_maturity(self.maturity, "European")
+        _check_terms(self, "European")
 
     def start(self, spot):
         return None
@@ -58,8 +63,7 @@ class Asian:
     kind: str = "call"
 
     def __post_init__(self):
-        option_sign(self.kind)
-        _check_maturity(self.maturity, "Asian")
+        _check_terms(self, "Asian")
 
     def start(self, spot):
         return (0.0, 0)
@@ -100,8 +104,7 @@ class Barrier:
     width: float | None = None
 
     def __post_init__(self):
-        option_sign(self.kind)
-        _check_maturity(self.maturity, "Barrier")
+        _check_terms(self, "Barrier")
         if self.direction not in ("up", "down"):
             raise OptionInputError(f"Barrier: direction must be 'up' or 'down', got "
                                    f"{self.direction!r}")
@@ -138,8 +141,7 @@ class Digital:
     width: float | None = None
 
     def __post_init__(self):
-        option_sign(self.kind)
-        _check_maturity(self.maturity, "Digital")
+        _check_terms(self, "Digital")
         check_positive("width", self._width, "Digital")
 
     @property
@@ -169,8 +171,7 @@ class Lookback:
     strike: float | None = None
 
     def __post_init__(self):
-        option_sign(self.kind)
-        _check_maturity(self.maturity, "Lookback")
+        _check_terms(self, "Lookback")
 
     def _tracks_maximum(self) -> bool:
         call = self.kind == "call"

@@ -156,3 +156,24 @@ def test_errors_and_result_dict():
         monte_carlo_greeks(GBM_MODEL, European(100.0, 1.0), n_paths=0)
     d = monte_carlo_greeks(GBM_MODEL, European(100.0, 1.0), 100, 2).to_dict()
     assert d["units"]["theta"] == "price per year" and set(d["greeks"]) == set(d["units"]) - {"price"}
+
+
+def test_models_payoffs_and_inputs_are_validated():
+    from sciad.finance import OptionInputError
+    cases = [
+        (lambda: GBM(100.0, np.array([0.2, 0.3])), "vol must be a real number"),
+        (lambda: GBM(100.0, 0.2, rate=np.nan), "rate must be finite"),
+        (lambda: European(-100.0, 1.0), "strike must be > 0"),
+        (lambda: Barrier(100.0, -5.0, 1.0), "barrier must be > 0"),
+        (lambda: Lookback(1.0, "put", strike=0.0), "strike must be > 0"),
+        (lambda: monte_carlo_greeks("gbm", European(100.0, 1.0), 100, 2), "model str lacks"),
+        (lambda: monte_carlo_greeks(GBM_MODEL, (100.0, 1.0), 100, 2), "payoff tuple lacks"),
+        (lambda: monte_carlo_greeks(replace(HESTON_MODEL, correlation=-1.0), European(100.0, 1.0),
+                                    100, 2), "dcorrelation does not exist"),
+    ]
+    for make, message in cases:
+        with pytest.raises(OptionInputError, match=message):
+            make()
+    # the price alone is defined at perfect correlation
+    price = monte_carlo_price(replace(HESTON_MODEL, correlation=-1.0), European(100.0, 1.0), 100, 2)
+    assert np.isfinite(price.price) and price.greeks == {}
