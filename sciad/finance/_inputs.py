@@ -8,7 +8,7 @@ from ..engine.control import stop_gradient
 from ..errors import SciadError
 
 __all__ = ["OptionInputError", "ArbitrageBoundsError", "option_sign", "check_positive",
-           "check_nonnegative", "check_scalar_fields"]
+           "check_nonnegative", "check_finite", "check_scalar_fields"]
 
 KINDS = {"call": 1.0, "put": -1.0}
 
@@ -40,6 +40,16 @@ def check_positive(name: str, x, where: str) -> None:
     if np.any(bad):
         raise OptionInputError(
             f"{where}: {name} must be > 0, got {float(values[bad].ravel()[0]):.10g}"
+            f"{' (first of %d bad elements)' % bad.sum() if bad.sum() > 1 else ''}")
+
+
+def check_finite(name: str, x, where: str) -> None:
+    """Raise if any element of ``x`` is NaN or infinite (a rate, a yield, a forward)."""
+    values = _values(x)
+    bad = ~np.isfinite(values)
+    if np.any(bad):
+        raise OptionInputError(
+            f"{where}: {name} must be finite, got {float(values[bad].ravel()[0])!r}"
             f"{' (first of %d bad elements)' % bad.sum() if bad.sum() > 1 else ''}")
 
 

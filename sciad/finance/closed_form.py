@@ -16,16 +16,17 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from ._inputs import check_positive, option_sign
+from ._inputs import check_finite, check_positive, option_sign
 
 __all__ = ["black_scholes", "black76", "bachelier"]
 
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
 
-def _check_common(where, K, T, sigma):
+def _check_common(where, K, T, r, sigma):
     check_positive("strike K", K, where)
     check_positive("maturity T (years)", T, where)
+    check_finite("rate r", r, where)
     check_positive("volatility sigma", sigma, where)
 
 
@@ -58,7 +59,8 @@ def black_scholes(S, K, T, r, sigma, q=0.0, kind: str = "call"):
     """
     w = option_sign(kind)
     check_positive("spot S", S, "black_scholes")
-    _check_common("black_scholes", K, T, sigma)
+    _check_common("black_scholes", K, T, r, sigma)
+    check_finite("dividend yield q", q, "black_scholes")
     total_vol = sigma * np.sqrt(T)
     d1 = (np.log(S / K) + (r - q + 0.5 * sigma * sigma) * T) / total_vol
     d2 = d1 - total_vol
@@ -84,7 +86,7 @@ def black76(F, K, T, r, sigma, kind: str = "call"):
     """
     w = option_sign(kind)
     check_positive("forward F", F, "black76")
-    _check_common("black76", K, T, sigma)
+    _check_common("black76", K, T, r, sigma)
     total_vol = sigma * np.sqrt(T)
     d1 = np.log(F / K) / total_vol + 0.5 * total_vol
     d2 = d1 - total_vol
@@ -106,7 +108,9 @@ def bachelier(F, K, T, r, sigma, kind: str = "call"):
     0.003989
     """
     w = option_sign(kind)
-    _check_common("bachelier", 1.0, T, sigma)
+    _check_common("bachelier", 1.0, T, r, sigma)
+    check_finite("forward F", F, "bachelier")
+    check_finite("strike K", K, "bachelier")
     total_vol = sigma * np.sqrt(T)
     moneyness = F - K
     d = moneyness / total_vol

@@ -21,7 +21,8 @@ from ..engine.registry import unbroadcast
 from ..engine.tensor import Tensor
 from ..engine.transforms import vjp
 from ..errors import SolverError
-from ._inputs import ArbitrageBoundsError, check_nonnegative, check_positive, option_sign
+from ._inputs import (ArbitrageBoundsError, check_finite, check_nonnegative, check_positive,
+                      option_sign)
 from .closed_form import black_scholes
 
 __all__ = ["implied_volatility"]
@@ -80,6 +81,8 @@ def _solve(price, S, K, T, r, q, kind, tol=1e-14, max_iter=200):
     for name, value in (("spot S", S), ("strike K", K), ("maturity T (years)", T)):
         check_positive(name, value, where)
     check_nonnegative("price", price, where)
+    check_finite("rate r", r, where)
+    check_finite("dividend yield q", q, where)
     price, S, K, T, r, q = np.broadcast_arrays(
         *[np.asarray(a, dtype=np.float64) for a in (price, S, K, T, r, q)])
     spot_pv = S * np.exp(-q * T)

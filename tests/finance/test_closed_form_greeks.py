@@ -147,6 +147,8 @@ def test_market_units_scale_and_travel_with_result():
     (dict(sigma=-0.2), "volatility sigma must be > 0"),
     (dict(T=-1.0), "maturity T"),
     (dict(kind="straddle"), "unknown option kind 'straddle'"),
+    (dict(r=np.nan), "rate r must be finite"),  # NumPy would return a NaN price and Greeks
+    (dict(q=np.array([0.0, np.inf])), "dividend yield q must be finite"),
 ])
 def test_clear_errors(bad, match):
     args = dict(S=100.0, K=100.0, T=1.0, r=0.0, sigma=0.2, kind="call") | bad
