@@ -160,6 +160,12 @@ def simulate_langevin(energy: Callable, positions, velocities=None, masses=1.0,
         Collision rate gamma (inverse time).
     seed : int, optional
         Seed of the random forces, for reproducible runs.
+    boltzmann : float
+        Boltzmann's constant in your units (1 in reduced units, 8.617333262e-5 eV/K).
+
+    Returns
+    -------
+    Trajectory
 
     References
     ----------

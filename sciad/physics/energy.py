@@ -124,8 +124,28 @@ def _assemble_pair_hessian(energy_of_displacements, d, pairs, params, count):
 
 
 def sum_energies(*terms: Callable) -> Callable:
-    """Add energy functions (say bonds plus Lennard-Jones) into one ``energy(positions,
-    strain=None)``; every term must accept ``strain`` when the stress is wanted."""
+    """Add energy functions (say bonds plus Lennard-Jones) into one energy function.
+
+    Parameters
+    ----------
+    *terms : callable
+        ``term(positions)``; every term must accept ``strain=`` when the stress is wanted.
+
+    Returns
+    -------
+    callable
+        ``energy(positions, strain=None)``. When every term comes from :func:`pair_energy` it
+        keeps their fast pair Hessian, and their space when they share one.
+
+    Examples
+    --------
+    >>> space = sciad.physics.free()
+    >>> total = sciad.physics.sum_energies(
+    ...     sciad.physics.pair_energy(sciad.physics.harmonic_bond([[0, 1]], k=2.0), space),
+    ...     sciad.physics.pair_energy(sciad.physics.lennard_jones(), space))
+    >>> float(total(np.array([[0.0, 0, 0], [1.5, 0, 0]])))   # 0.25 + 4 (1.5^-12 - 1.5^-6)
+    -0.07033659427857464
+    """
     if not terms:
         raise PhysicsError("sum_energies needs at least one energy function")
 

@@ -24,6 +24,13 @@ def _replicate(basis, lattice_constant, repeats):
 def fcc_lattice(lattice_constant: float, repeats: int) -> tuple[np.ndarray, np.ndarray]:
     """Face-centred cubic crystal of ``4 repeats^3`` atoms.
 
+    Parameters
+    ----------
+    lattice_constant : float
+        Edge of the cubic unit cell.
+    repeats : int
+        Unit cells along each axis.
+
     Returns
     -------
     positions : (4 repeats^3, 3) array
@@ -38,5 +45,22 @@ def fcc_lattice(lattice_constant: float, repeats: int) -> tuple[np.ndarray, np.n
 
 
 def cubic_lattice(lattice_constant: float, repeats: int) -> tuple[np.ndarray, np.ndarray]:
-    """Simple cubic crystal of ``repeats^3`` atoms; returns ``(positions, box)``."""
+    """Simple cubic crystal of ``repeats^3`` atoms.
+
+    Parameters
+    ----------
+    lattice_constant, repeats
+        As for :func:`fcc_lattice`.
+
+    Returns
+    -------
+    positions : (repeats^3, 3) array
+    box : (3,) array
+
+    Examples
+    --------
+    >>> positions, box = sciad.physics.cubic_lattice(1.5, 2)
+    >>> positions.shape, box.tolist()
+    ((8, 3), [3.0, 3.0, 3.0])
+    """
     return _replicate(np.zeros((1, 3)), lattice_constant, repeats)

@@ -17,7 +17,22 @@ __all__ = ["NeighborList", "all_pairs"]
 
 
 def all_pairs(count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every unordered pair ``i < j`` of ``count`` atoms, as two index arrays."""
+    """Every unordered pair ``i < j`` of ``count`` atoms.
+
+    Parameters
+    ----------
+    count : int
+
+    Returns
+    -------
+    i, j : ndarray
+        Index arrays of length ``count (count - 1) / 2``.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in sciad.physics.all_pairs(3)]
+    [[0, 0, 1], [1, 2, 2]]
+    """
     return np.triu_indices(count, k=1)
 
 

@@ -81,8 +81,26 @@ class PairPotential:
 
 
 def smooth_switch(r, r_onset: float, cutoff: float):
-    """1 below ``r_onset``, 0 beyond ``cutoff``, a quintic with zero first and second derivatives
-    at both ends in between (C2)."""
+    """The smooth cutoff factor: 1 below ``r_onset``, 0 beyond ``cutoff``, in between the
+    quintic ``1 - 10x^3 + 15x^4 - 6x^5``, ``x = (r - r_onset) / (cutoff - r_onset)``, whose
+    first and second derivatives vanish at both ends (C2).
+
+    Parameters
+    ----------
+    r : array_like or Tensor
+        Distances.
+    r_onset, cutoff : float
+        Where the switch starts and where it reaches zero.
+
+    Returns
+    -------
+    ndarray (Tensor when traced)
+
+    Examples
+    --------
+    >>> sciad.physics.smooth_switch(np.array([1.0, 2.25, 3.0]), 2.0, 2.5).tolist()
+    [1.0, 0.5, 0.0]
+    """
     x = np.clip((r - r_onset) / (cutoff - r_onset), 0.0, 1.0)
     return 1.0 - x * x * x * (10.0 - 15.0 * x + 6.0 * x * x)
 
@@ -122,6 +140,10 @@ def lennard_jones(epsilon=1.0, sigma=1.0, cutoff: float | None = None, shift: bo
     r_onset : float, optional
         Start of the smooth switch to zero at ``cutoff``.
 
+    Returns
+    -------
+    PairPotential
+
     Examples
     --------
     >>> lj = sciad.physics.lennard_jones()
@@ -149,6 +171,15 @@ def morse(D=1.0, a=1.0, r0=1.0, cutoff: float | None = None, shift: bool = True,
         Well depth, inverse width and equilibrium distance.
     cutoff, shift, r_onset
         As for :func:`lennard_jones`.
+
+    Returns
+    -------
+    PairPotential
+
+    Examples
+    --------
+    >>> float(sciad.physics.morse(D=0.5, a=2.0, r0=1.2)(np.array([1.2]))[0])
+    -0.5
     """
     cutoff, r_onset, shift = _check_cutoff(cutoff, r_onset, shift)
     return PairPotential("morse", _morse, {"D": np.asarray(D, float), "a": np.asarray(a, float),
@@ -171,6 +202,11 @@ def soft_sphere(epsilon=1.0, sigma=1.0, alpha: float = 2.0) -> PairPotential:
         Energy scale and diameter; the cutoff is the largest sigma.
     alpha : float
         Stiffness exponent (2: harmonic overlap), greater than 1.
+
+    Returns
+    -------
+    PairPotential
+        Its cutoff is the largest sigma.
     """
     if not alpha > 1:
         raise PhysicsError(f"soft_sphere needs alpha > 1 for a continuous force, got {alpha}")
@@ -195,6 +231,11 @@ def harmonic_bond(bonds, k=1.0, r0=1.0) -> PairPotential:
         The bonded atom pairs.
     k, r0 : float or (B,) array
         Force constant and rest length (per bond if 1-D).
+
+    Returns
+    -------
+    PairPotential
+        Acting on ``bonds`` only (no neighbor list needed).
     """
     bonds = np.asarray(bonds)
     if bonds.ndim != 2 or bonds.shape[1] != 2 or bonds.dtype.kind not in "iu":
@@ -238,6 +279,10 @@ def coulomb(charges, alpha: float = 0.2, cutoff: float = 10.0, coulomb_constant:
     r_onset : float, optional
         Also switch smoothly to zero from here (the DSF form alone is C1 at the cutoff).
 
+    Returns
+    -------
+    PairPotential
+
     Notes
     -----
     The self-energy term of the DSF method, constant for fixed charges, is not included.
@@ -256,8 +301,18 @@ def coulomb(charges, alpha: float = 0.2, cutoff: float = 10.0, coulomb_constant:
 
 
 def potential_by_name(name: str, **options) -> PairPotential:
-    """A neighbor-based pair potential by its short name (for command lines and model files):
-    ``lj`` / ``lennard_jones``, ``morse``, ``soft_sphere``; ``options`` go to the factory.
+    """A neighbor-based pair potential by its short name (for command lines and model files).
+
+    Parameters
+    ----------
+    name : str
+        ``lj`` / ``lennard_jones``, ``morse`` or ``soft_sphere`` (case and ``-``/``_`` ignored).
+    **options
+        Keyword arguments of the factory.
+
+    Returns
+    -------
+    PairPotential
 
     Examples
     --------

@@ -32,7 +32,19 @@ _NATIVE_FREQUENCY_UNIT = "sqrt(energy / (mass length^2)), angular"
 
 
 def forces(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
-    """Forces ``-dE/d(positions)``, shape ``(N, 3)``; extra arguments go to ``energy``.
+    """Forces ``-dE/d(positions)``, from one forward and one backward pass.
+
+    Parameters
+    ----------
+    energy : callable
+        ``energy(positions, *args, **kwargs) -> float``, written in NumPy.
+    positions : (N, 3) array_like
+    *args, **kwargs
+        Passed on to ``energy`` (for example a ``params`` dict).
+
+    Returns
+    -------
+    (N, 3) ndarray
 
     Examples
     --------
@@ -45,7 +57,25 @@ def forces(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
 
 
 def energy_and_forces(energy: Callable, positions, *args, **kwargs):
-    """``(E, forces)`` from one forward and one backward pass."""
+    """The energy and the forces together, from one forward and one backward pass.
+
+    Parameters
+    ----------
+    energy, positions, *args, **kwargs
+        As for :func:`forces`.
+
+    Returns
+    -------
+    energy : float
+    forces : (N, 3) ndarray
+
+    Examples
+    --------
+    >>> energy = sciad.physics.pair_energy(sciad.physics.lennard_jones(), sciad.physics.free())
+    >>> e, f = sciad.physics.energy_and_forces(energy, np.array([[0.0, 0, 0], [1.0, 0, 0]]))
+    >>> float(e), float(f[1, 0])
+    (0.0, 24.0)
+    """
     value, gradient = value_and_grad(energy)(_positions_array(positions), *args, **kwargs)
     return value, -gradient
 
@@ -84,6 +114,18 @@ def stress(energy: Callable, positions, space: Space, **kwargs) -> np.ndarray:
     positions : (N, 3) array
     space : Space
         The periodic space (its volume divides the derivative).
+    **kwargs
+        Passed on to ``energy``.
+
+    Returns
+    -------
+    (3, 3) ndarray
+        Symmetric; energy per volume in the units of ``energy`` and ``positions``.
+
+    Raises
+    ------
+    PhysicsError
+        For free space (no volume) or an energy that does not accept ``strain``.
     """
     volume = space.volume
 
@@ -108,7 +150,25 @@ def hessian(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
 
     Energies from :func:`pair_energy` assemble it from per-pair 3x3 blocks (three
     Hessian-vector products whatever N); any other energy gets the engine's reverse-over-reverse
-    Hessian (3N backward passes)."""
+    Hessian (3N backward passes).
+
+    Parameters
+    ----------
+    energy, positions, *args, **kwargs
+        As for :func:`forces`.
+
+    Returns
+    -------
+    (3N, 3N) ndarray
+        Symmetric; rows of a free system's translations sum to zero.
+
+    Examples
+    --------
+    >>> bond = sciad.physics.harmonic_bond([[0, 1]], k=2.0, r0=1.0)
+    >>> energy = sciad.physics.pair_energy(bond, sciad.physics.free())
+    >>> sciad.physics.hessian(energy, np.array([[0.0, 0, 0], [1.0, 0, 0]]))[0].tolist()
+    [2.0, 0.0, 0.0, -2.0, 0.0, 0.0]
+    """
     positions = _positions_array(positions)
     pair_hessian = getattr(energy, "pair_hessian", None)
     if pair_hessian is not None and not kwargs and len(args) <= 1:
@@ -188,13 +248,46 @@ def _frequency_unit_name(unit: float) -> str:
 
 
 def parameter_gradient(energy: Callable, positions, params: dict) -> dict:
-    """``dE/d(params)`` for an energy ``energy(positions, params)`` (same structure as params)."""
+    """The derivative of the energy with respect to the potential's parameters.
+
+    Parameters
+    ----------
+    energy : callable
+        ``energy(positions, params)``, as :func:`pair_energy` builds.
+    positions : (N, 3) array_like
+    params : dict
+        Parameter values by name (scalars, per-species tables, per-atom charges ...).
+
+    Returns
+    -------
+    dict
+        ``dE/d(params)``, with the structure and shapes of ``params``.
+
+    Examples
+    --------
+    >>> energy = sciad.physics.pair_energy(sciad.physics.lennard_jones(), sciad.physics.free())
+    >>> g = sciad.physics.parameter_gradient(energy, np.array([[0.0, 0, 0], [1.0, 0, 0]]),
+    ...                                      {"epsilon": 1.0, "sigma": 1.0})
+    >>> float(g["epsilon"]), float(g["sigma"])   # E / epsilon, 4 (12 - 6) at r = sigma
+    (0.0, 24.0)
+    """
     return grad(energy, argnums=1)(positions, params)
 
 
 def forces_parameter_jacobian(energy: Callable, positions, params: dict) -> dict:
-    """``d(forces)/d(params)``: for every parameter an array of shape ``(N, 3) + param.shape``.
+    """The Jacobian of the forces with respect to the potential's parameters.
 
     For force matching, differentiate your loss instead: ``sciad.grad(lambda p: np.sum(
-    (sciad.physics.forces(energy, x, p) - reference) ** 2))(params)`` costs two passes."""
+    (sciad.physics.forces(energy, x, p) - reference) ** 2))(params)`` costs two passes.
+
+    Parameters
+    ----------
+    energy, positions, params
+        As for :func:`parameter_gradient`.
+
+    Returns
+    -------
+    dict
+        For every parameter, ``d(forces)/d(param)`` of shape ``(N, 3) + param.shape``.
+    """
     return jacobian(lambda p: forces(energy, positions, p))(params)

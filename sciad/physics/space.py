@@ -125,6 +125,10 @@ class Space:
 def free() -> Space:
     """Free (non-periodic) space: displacements are plain differences.
 
+    Returns
+    -------
+    Space
+
     Examples
     --------
     >>> space = sciad.physics.free()
@@ -135,8 +139,22 @@ def free() -> Space:
 
 
 def periodic(box) -> Space:
-    """A periodic cell: ``box`` is three lengths (orthorhombic) or a 3x3 matrix whose rows are
-    the lattice vectors (triclinic).
+    """A periodic cell with minimum-image displacements.
+
+    Parameters
+    ----------
+    box : (3,) or (3, 3) array_like
+        Three lengths (orthorhombic), or a matrix whose rows are the lattice vectors
+        (triclinic).
+
+    Returns
+    -------
+    Space
+
+    Raises
+    ------
+    PhysicsError
+        For non-positive lengths, a singular cell, or another shape.
 
     Examples
     --------

@@ -208,6 +208,18 @@ def write_xyz(path, frames, append: bool = False) -> None:
 
     Per-atom ``arrays`` (for example ``{"forces": f}``) become extra columns; ``info`` values
     and the cell go on the comment line.
+
+    Parameters
+    ----------
+    path : str or path-like
+    frames : XYZFrame or list of XYZFrame
+    append : bool
+        Add to the end of an existing file (a trajectory) instead of replacing it.
+
+    Raises
+    ------
+    XYZFormatError
+        When the symbols, positions or a per-atom array do not have one row per atom.
     """
     frames = [frames] if isinstance(frames, XYZFrame) else list(frames)
     with open(path, "a" if append else "w") as handle:
