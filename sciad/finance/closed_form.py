@@ -73,9 +73,19 @@ def black_scholes(S, K, T, r, sigma, q=0.0, kind: str = "call"):
 def black76(F, K, T, r, sigma, kind: str = "call"):
     """Black (1976) price of a European option on a forward or futures price ``F``.
 
-    Same parameters as :func:`black_scholes` with the forward ``F`` in place of the spot and no
-    dividend yield: ``e^{-rT} w (F N(w d1) - K N(w d2))``, ``d1 = (ln(F/K) + sigma^2 T/2) /
-    (sigma sqrt(T))``.
+    Parameters
+    ----------
+    F, K : array_like
+        Forward (or futures) price and strike (> 0).
+    T, r, sigma : array_like
+        As in :func:`black_scholes`; ``r`` only discounts.
+    kind : {"call", "put"}
+
+    Returns
+    -------
+    ndarray (or Tensor when traced)
+        ``e^{-rT} w (F N(w d1) - K N(w d2))``, ``d1 = (ln(F/K) + sigma^2 T/2) / (sigma
+        sqrt(T))``.
 
     Examples
     --------
@@ -96,9 +106,20 @@ def black76(F, K, T, r, sigma, kind: str = "call"):
 def bachelier(F, K, T, r, sigma, kind: str = "call"):
     """Bachelier (normal-model) price of a European option on a forward ``F``.
 
-    ``sigma`` is the *normal* (absolute) volatility, in price units per sqrt(year); ``F`` and
-    ``K`` may be negative (rates, spreads). Price: ``e^{-rT} (w (F-K) N(w d) + sigma sqrt(T)
-    n(d))`` with ``d = (F-K) / (sigma sqrt(T))``.
+    Parameters
+    ----------
+    F, K : array_like
+        Forward and strike; either may be negative (rates, spreads).
+    T, r : array_like
+        As in :func:`black_scholes`.
+    sigma : array_like
+        The *normal* (absolute) volatility, in price units per sqrt(year) (> 0).
+    kind : {"call", "put"}
+
+    Returns
+    -------
+    ndarray (or Tensor when traced)
+        ``e^{-rT} (w (F-K) N(w d) + sigma sqrt(T) n(d))`` with ``d = (F-K) / (sigma sqrt(T))``.
 
     Examples
     --------

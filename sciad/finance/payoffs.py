@@ -35,7 +35,16 @@ def _check_terms(payoff, where):
 
 @dataclass(frozen=True)
 class European:
-    """Vanilla European option ``max(w (S_T - K), 0)``."""
+    """Vanilla European option ``max(w (S_T - K), 0)``.
+
+    Parameters
+    ----------
+    strike : float
+        K (> 0).
+    maturity : float
+        Years to expiry (> 0).
+    kind : {"call", "put"}
+    """
 
     strike: float
     maturity: float
@@ -56,7 +65,13 @@ class European:
 
 @dataclass(frozen=True)
 class Asian:
-    """Arithmetic-average-price option ``max(w (mean(S_t1..S_tn) - K), 0)`` over the steps."""
+    """Arithmetic-average-price option ``max(w (mean(S_t1..S_tn) - K), 0)`` over the steps.
+
+    Parameters
+    ----------
+    strike, maturity, kind
+        As for :class:`European`; the average runs over the ``n_steps`` simulation dates.
+    """
 
     strike: float
     maturity: float
@@ -131,8 +146,17 @@ class Barrier:
 
 @dataclass(frozen=True)
 class Digital:
-    """Cash-or-nothing digital, ``cash * 1{w (S_T - K) > 0}``, smoothed with ``width``
-    (None: 1% of the strike)."""
+    """Cash-or-nothing digital, ``cash * 1{w (S_T - K) > 0}``, smoothed.
+
+    Parameters
+    ----------
+    strike, maturity, kind
+        As for :class:`European`.
+    cash : float
+        The amount paid in the money.
+    width : float or None
+        Width of the logistic that replaces the jump, in price units; None: 1% of the strike.
+    """
 
     strike: float
     maturity: float
@@ -164,6 +188,14 @@ class Lookback:
 
     ``strike=None`` (floating strike): call ``S_T - min S``, put ``max S - S_T``. With a strike
     (fixed strike): call ``max(max S - K, 0)``, put ``max(K - min S, 0)``.
+
+    Parameters
+    ----------
+    maturity : float
+        Years to expiry (> 0).
+    kind : {"call", "put"}
+    strike : float or None
+        None for a floating strike.
     """
 
     maturity: float

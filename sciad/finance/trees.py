@@ -105,15 +105,27 @@ def binomial_greeks(S, K, T, r, sigma, q=0.0, kind: str = "put", american: bool 
     """Price and Greeks of the tree: vega, theta, rho, epsilon by differentiating through it.
 
     Vega, theta (-dV/dT), rho and epsilon come from one backward pass through the induction
-    (early exercise included); delta and gamma are the step-1 and step-2 node estimators. Arguments as in
-    :func:`binomial_price`; ``units`` and ``days_per_year`` as in
-    :func:`~sciad.finance.greeks`.
+    (early exercise included); delta and gamma are the step-1 and step-2 node estimators.
+
+    Parameters
+    ----------
+    S, K, T, r, sigma, q, kind, american, steps
+        As in :func:`binomial_price`.
+    units : {"raw", "market"}
+    days_per_year : float
+        As in :func:`~sciad.finance.greeks`.
 
     Returns
     -------
     Greeks
         ``model`` is ``"crr_american"`` or ``"crr_european"``; second-order Greeks other than
         gamma are None.
+
+    Examples
+    --------
+    >>> g = binomial_greeks(36.0, 40.0, 1.0, 0.06, 0.2, steps=200)   # American put
+    >>> round(float(g.price), 2), round(float(g.delta), 2)
+    (4.49, -0.7)
     """
     arrays = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (S, K, T, r, sigma, q)])
     params = dict(zip(("S", "K", "T", "r", "sigma", "q"), (np.array(a) for a in arrays)))
