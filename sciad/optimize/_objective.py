@@ -178,6 +178,17 @@ def _same(args: tuple, previous: tuple) -> bool:
 def jac(fun: Callable) -> Callable:
     """``jac(fun)(x, *args)``: the exact gradient, for scipy's ``jac=`` argument.
 
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args) -> float`` in plain NumPy.
+
+    Returns
+    -------
+    callable
+        ``(x, *args) -> ndarray``, the gradient at x (memoised with the value: see
+        :class:`Objective` to share one pass between scipy's ``fun`` and ``jac`` calls).
+
     Examples
     --------
     >>> sciad.optimize.jac(lambda x: np.sum(x ** 3))(np.array([1.0, 2.0])).tolist()
@@ -187,10 +198,43 @@ def jac(fun: Callable) -> Callable:
 
 
 def hess(fun: Callable) -> Callable:
-    """``hess(fun)(x, *args)``: the exact dense Hessian, for scipy's ``hess=`` argument."""
+    """``hess(fun)(x, *args)``: the exact dense Hessian, for scipy's ``hess=`` argument.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args) -> float`` in plain NumPy.
+
+    Returns
+    -------
+    callable
+        ``(x, *args) -> ndarray`` of shape ``(n, n)``.
+
+    Examples
+    --------
+    >>> sciad.optimize.hess(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0])).tolist()
+    [[4.0, 2.0], [2.0, 0.0]]
+    """
     return Objective(fun).hess
 
 
 def hessp(fun: Callable) -> Callable:
-    """``hessp(fun)(x, p, *args)``: the exact Hessian-vector product, for scipy's ``hessp=``."""
+    """``hessp(fun)(x, p, *args)``: the exact Hessian-vector product, for scipy's ``hessp=``.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args) -> float`` in plain NumPy.
+
+    Returns
+    -------
+    callable
+        ``(x, p, *args) -> ndarray``, ``H(x) @ p`` without forming H.
+
+    Examples
+    --------
+    >>> sciad.optimize.hessp(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]),
+    ...                                                   np.array([1.0, 0.0])).tolist()
+    [4.0, 2.0]
+    """
     return Objective(fun).hessp

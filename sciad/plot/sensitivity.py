@@ -89,6 +89,19 @@ def heatmap(result: Any, ax: Any = None, *, cmap: str = "RdBu_r", annotate: bool
     otherwise. Rows with very different scales are easier to compare as elasticities
     (``local(..., normalize="elasticity")``).
 
+    Parameters
+    ----------
+    result : LocalSensitivity
+        From :func:`sciad.sensitivity.local`.
+    ax : matplotlib Axes, optional
+        Drawn on the current Axes when omitted.
+    cmap : str
+        A diverging matplotlib colormap.
+    annotate : bool, optional
+        Write each value in its cell (default: when the matrix is at most 12 x 12).
+    colorbar : bool
+        Add a colorbar labelled with the kind of sensitivity.
+
     Returns
     -------
     matplotlib Axes
@@ -147,6 +160,9 @@ def dgsm_bars(result: Any, ax: Any = None, *, measure: str = "upper_bound",
     Parameters
     ----------
     result : DGSMResult
+        From :func:`sciad.sensitivity.dgsm`.
+    ax : matplotlib Axes, optional
+        Drawn on the current Axes when omitted.
     measure : {"upper_bound", "index", "nu"}
         Which field to draw.
     sobol : SobolResult, optional
@@ -175,6 +191,13 @@ def sobol_bars(result: Any, ax: Any = None) -> Any:
     """First-order and total Sobol indices side by side, with confidence intervals.
 
     A total index well above the first-order one means the input acts through interactions.
+
+    Parameters
+    ----------
+    result : SobolResult
+        From :func:`sciad.sensitivity.sobol`.
+    ax : matplotlib Axes, optional
+        Drawn on the current Axes when omitted.
 
     Returns
     -------

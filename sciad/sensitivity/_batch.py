@@ -18,7 +18,7 @@ from ..engine.transforms import vjp
 from ..errors import SciadError
 
 __all__ = ["SampleError", "ModelOutputError", "run_rows", "model_values", "model_gradients",
-           "finite_rows"]
+           "finite_rows", "check_rows_independent"]
 
 
 class SampleError(SciadError, ValueError):
@@ -75,6 +75,30 @@ def _value_and_gradient(fun: Callable, vectorized: bool, x: np.ndarray):
     values = _as_outputs(out, len(x) if vectorized else 1, vectorized)  # checked before pulling
     (grads,) = pull_back(np.ones(np.shape(out)))
     return values, np.asarray(grads, dtype=np.float64)
+
+
+def check_rows_independent(fun: Callable, rows: np.ndarray, probe: int = 8) -> None:
+    """Raise :class:`ModelOutputError` when a vectorized model mixes its rows.
+
+    The one-pass gradient of a vectorized model is right only if output ``k`` depends on row
+    ``k`` alone. Then pulling back any weights ``w`` gives ``w_k`` times row ``k``'s gradient;
+    a model that normalises, sorts or averages across rows breaks that. Checked on the first
+    ``probe`` rows: one more forward and two backward passes on a handful of rows.
+    """
+    head = rows[:probe]
+    out, pull_back = vjp(fun, head)
+    _as_outputs(out, len(head), True)
+    weights = np.linspace(0.5, 1.5, len(head))
+    (plain,) = pull_back(np.ones(len(head)))
+    (weighted,) = pull_back(weights)
+    plain, weighted = np.asarray(plain, np.float64), np.asarray(weighted, np.float64)
+    expected = weights[:, None] * plain
+    scale = np.max(np.abs(expected[np.isfinite(expected)]), initial=0.0)
+    if not np.allclose(weighted, expected, rtol=1e-8, atol=1e-12 * scale, equal_nan=True):
+        raise ModelOutputError(
+            "with vectorized=True, output k must depend on row k of X alone, but this model "
+            "mixes rows (it normalises, sorts or averages across the batch?), so one reverse "
+            "pass would give wrong gradients; make it row-wise, or use vectorized=False")
 
 
 def run_rows(task: Callable, fun: Callable, vectorized: bool, rows: np.ndarray, *,

@@ -117,6 +117,24 @@ def _poincare_constant(dist: str, b) -> float:
 def parse_problem(problem: Mapping[str, Any]) -> Problem:
     """Check a SALib-style ``problem`` dictionary and return a :class:`Problem`.
 
+    Parameters
+    ----------
+    problem : dict or Problem
+        ``{"names": [...], "bounds": [[...], ...]}`` with optional ``dists`` (``unif``,
+        ``norm``, ``lognorm``, ``triang`` or their long names), ``units`` and ``num_vars``.
+
+    Returns
+    -------
+    Problem
+        Names, bounds, canonical distribution names and units, one per input.
+
+    Examples
+    --------
+    >>> spec = sciad.sensitivity.parse_problem({"names": ["k", "c"], "bounds": [[0, 1], [2, 0.5]],
+    ...                                         "dists": ["uniform", "normal"]})
+    >>> spec.dists, spec.dimension
+    (('unif', 'norm'), 2)
+
     Raises
     ------
     ProblemError

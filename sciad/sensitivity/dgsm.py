@@ -18,7 +18,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
-from ._batch import finite_rows, model_gradients, run_rows
+from ._batch import check_rows_independent, finite_rows, model_gradients, run_rows
 from ._problem import parse_problem
 from ._results import GlobalResult
 from ._sampling import bootstrap_interval, check_sample_count, sobol_points
@@ -78,7 +78,8 @@ def dgsm(fun: Callable, problem: Mapping[str, Any], n: int = 1024, seed: int | N
     fun : callable
         ``fun(x) -> float`` with ``x`` a vector of the inputs in the problem's order, written in
         plain NumPy. With ``vectorized=True``, ``fun(X) -> (n,)`` for ``X`` of shape ``(n, D)``,
-        whose rows must not interact (one reverse pass then differentiates all of them).
+        whose rows must not interact (one reverse pass then differentiates all of them; a model
+        that mixes rows is detected on the first rows and refused).
     problem : dict
         SALib's format: ``names``, ``bounds``, optional ``dists`` (``unif``, ``norm``,
         ``lognorm``, ``triang``) and, sciad's addition, ``units``.
@@ -127,6 +128,8 @@ def dgsm(fun: Callable, problem: Mapping[str, Any], n: int = 1024, seed: int | N
     inputs = spec.inputs(sobol_points(n, spec.dimension, seed))
     values, grads = run_rows(model_gradients, fun, vectorized, inputs, executor=executor,
                              chunk_size=chunk_size, progress=progress, label="dgsm")
+    if vectorized:
+        check_rows_independent(fun, inputs)
     keep = finite_rows(np.column_stack([values, grads]), spec.names, inputs, nan_policy,
                        "value or gradient")
     values, grads, inputs = values[keep], grads[keep], inputs[keep]

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 from scipy import linalg
 
+from ._problem import ProblemError
 from ._results import dataclass_dict
 from .local import local
 
@@ -72,18 +73,18 @@ def _whitened(sensitivity: np.ndarray, sigma) -> np.ndarray:
     sigma = np.asarray(sigma, dtype=np.float64)
     if sigma.ndim <= 1:
         if sigma.ndim == 1 and sigma.shape != (m,):
-            raise ValueError(f"sigma has {sigma.size} entries but the residuals have {m}; give "
+            raise ProblemError(f"sigma has {sigma.size} entries but the residuals have {m}; give "
                              "a scalar, one standard deviation per residual, or an (m, m) "
                              "covariance")
         if np.any(sigma <= 0) or not np.all(np.isfinite(sigma)):
-            raise ValueError("sigma (noise standard deviations) must be positive and finite")
+            raise ProblemError("sigma (noise standard deviations) must be positive and finite")
         return sensitivity / np.broadcast_to(sigma, (m,))[:, None]
     if sigma.shape != (m, m):
-        raise ValueError(f"a covariance sigma must have shape ({m}, {m}), got {sigma.shape}")
+        raise ProblemError(f"a covariance sigma must have shape ({m}, {m}), got {sigma.shape}")
     try:
         factor = linalg.cholesky(sigma, lower=True)
     except linalg.LinAlgError:
-        raise ValueError("the noise covariance sigma is not positive definite") from None
+        raise ProblemError("the noise covariance sigma is not positive definite") from None
     return linalg.solve_triangular(factor, sensitivity, lower=True)
 
 
@@ -123,6 +124,11 @@ def fisher_information(residual_fun: Callable, params: Mapping[str, Any], sigma=
     Returns
     -------
     FisherInformation
+
+    Raises
+    ------
+    ProblemError
+        ``sigma`` does not fit the residuals, is not positive, or is not positive definite.
 
     Examples
     --------

@@ -19,6 +19,8 @@ import numpy as np
 
 from ..engine.pytree import tree_flatten, tree_leaves, tree_paths
 from ..engine.transforms import jacobian
+from ._batch import ModelOutputError, SampleError
+from ._problem import ProblemError
 from ._results import dataclass_dict, jsonable
 
 __all__ = ["local", "LocalSensitivity"]
@@ -104,8 +106,19 @@ def _check_numbers(leaves: list, what: str) -> None:
     for leaf in leaves:
         kind = np.asarray(leaf).dtype.kind if not hasattr(leaf, "_value") else "f"
         if kind not in "fiub":
-            raise TypeError(f"local sensitivities need numeric {what}, got "
-                            f"{type(leaf).__name__} {str(leaf)[:60]!r}")
+            raise ModelOutputError(f"local sensitivities need numeric {what}, got "
+                                   f"{type(leaf).__name__} {str(leaf)[:60]!r}")
+
+
+def _check_finite(values: np.ndarray, names: list[str], what: str) -> None:
+    """Raise when outputs or parameters are NaN or infinite: their derivatives would be
+    reported as if they meant something."""
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        shown = ", ".join(f"{names[i]}={values[i]}" for i in bad[:6])
+        raise SampleError(f"{bad.size} {what} are NaN or infinite ({shown}"
+                          f"{' ...' if bad.size > 6 else ''}); sensitivities there mean nothing: "
+                          "evaluate at parameters where the model is defined")
 
 
 def local(fun: Callable, params: Mapping[str, Any], *, normalize: str = "none",
@@ -132,6 +145,15 @@ def local(fun: Callable, params: Mapping[str, Any], *, normalize: str = "none",
     -------
     LocalSensitivity
 
+    Raises
+    ------
+    ProblemError
+        ``params`` is not a dict, or ``normalize`` is unknown.
+    ModelOutputError
+        A parameter or an output is not a number.
+    SampleError
+        A parameter or an output is NaN or infinite.
+
     Examples
     --------
     >>> s = sciad.sensitivity.local(lambda p: {"y": p["a"] * p["b"] ** 2},
@@ -140,10 +162,10 @@ def local(fun: Callable, params: Mapping[str, Any], *, normalize: str = "none",
     {'a': 1.0, 'b': 2.0}
     """
     if normalize not in _NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {_NORMALIZATIONS}, got {normalize!r}")
+        raise ProblemError(f"normalize must be one of {_NORMALIZATIONS}, got {normalize!r}")
     if not isinstance(params, Mapping):
-        raise TypeError(f"params must be a dict of named parameters, got "
-                        f"{type(params).__name__}; e.g. {{'k': 0.3, 'y0': 1.0}}")
+        raise ProblemError(f"params must be a dict of named parameters, got "
+                           f"{type(params).__name__}; e.g. {{'k': 0.3, 'y0': 1.0}}")
     param_leaves = tree_leaves(params)
     _check_numbers(param_leaves, "parameters")
     values = fun(params, *args)
@@ -161,6 +183,8 @@ def local(fun: Callable, params: Mapping[str, Any], *, normalize: str = "none",
     p = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in param_leaves])
     outputs, out_roots = _element_names(values, out_leaves, output_name)
     parameters, param_roots = _element_names(params, param_leaves, "p")
+    _check_finite(p, parameters, "parameters")
+    _check_finite(y, outputs, "outputs")
     units = dict(units or {})
     output_units = [units.get(r, "") for r in out_roots]
     parameter_units = [units.get(r, "") for r in param_roots]

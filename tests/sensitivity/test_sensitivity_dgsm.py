@@ -125,6 +125,21 @@ def test_outputs_that_are_not_numbers_are_rejected():
         dgsm(lambda x: np.sum(x), ISHIGAMI_PROBLEM, n=8, vectorized=True, progress=False)
 
 
+def test_a_vectorized_model_that_mixes_rows_is_refused():
+    # output k = x_k0 * mean(x_1): one reverse pass with a cotangent of ones would credit every
+    # row with the whole batch's d/dx_1 (nu of x2 about 0.25 instead of ~1/64^2 per row)
+    def mixes_rows(X):
+        return X[:, 0] * np.mean(X[:, 1])
+
+    problem = {"names": ["a", "b"], "bounds": [[0, 1], [0, 1]]}
+    with pytest.raises(ModelOutputError, match="output k must depend on row k of X alone"):
+        dgsm(mixes_rows, problem, n=64, vectorized=True, progress=False)
+    row_wise = dgsm(lambda X: 3 * X[:, 0] + X[:, 1] ** 2, problem, n=256, vectorized=True,
+                    progress=False, bootstrap=0)
+    # nu = E[9] and E[4 b^2] = 4/3 for b uniform on [0, 1]
+    np.testing.assert_allclose(row_wise.nu, [9.0, 4.0 / 3.0], rtol=1e-3)
+
+
 @pytest.mark.parametrize("problem, message", [
     ({"names": ["a", "b"], "bounds": [[0, 1]]}, "2 names but 1 bounds"),
     ({"names": ["a"], "bounds": [[1, 0]]}, "lower bound 1.0 is not below upper bound 0.0"),

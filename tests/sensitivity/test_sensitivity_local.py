@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import sciad
-from sciad.sensitivity import fisher_information, local
+from sciad.sensitivity import (ModelOutputError, ProblemError, SampleError, fisher_information,
+                               local)
 
 TIMES = np.linspace(0.0, 2.0, 6)
 
@@ -86,12 +87,23 @@ def test_local_result_is_json_ready():
 
 
 def test_local_rejects_bad_inputs():
-    with pytest.raises(TypeError, match="dict of named parameters"):
+    with pytest.raises(ProblemError, match="dict of named parameters"):
         local(lambda p: p, np.array([1.0]))
-    with pytest.raises(TypeError, match="numeric outputs"):
+    with pytest.raises(ModelOutputError, match="numeric outputs"):
         local(lambda p: {"label": "high"}, {"a": 1.0})
-    with pytest.raises(ValueError, match="normalize"):
+    with pytest.raises(ProblemError, match="normalize"):
         local(decay_model, PARAMS, normalize="log")
+
+
+def test_local_refuses_outputs_that_are_not_finite():
+    # d log(a) / da = 1/a = -1 at a = -1 is a number, but the output there is NaN
+    with np.errstate(invalid="ignore"), pytest.raises(
+            SampleError, match=r"1 outputs are NaN or infinite \(y\[1\]=nan\)"):
+        local(lambda p: {"y": np.stack([p["a"], np.log(p["a"])])}, {"a": -1.0})
+    with pytest.raises(SampleError, match=r"parameters are NaN or infinite \(k=inf\)"):
+        local(lambda p: p["k"] * 2.0, {"k": np.inf})
+    with np.errstate(invalid="ignore"), pytest.raises(SampleError, match="NaN"):
+        fisher_information(lambda p: p["a"] * np.log(-np.ones(3)), {"a": 1.0})
 
 
 def test_fisher_information_of_linear_regression_is_xtx_over_sigma2():
@@ -121,7 +133,7 @@ def test_fisher_information_with_per_point_sigma_and_covariance_agree():
     design = np.column_stack([np.ones(7), x ** 2])
     np.testing.assert_allclose(by_vector.matrix, design.T @ (design / sigmas[:, None] ** 2))
     np.testing.assert_allclose(by_cov.matrix, by_vector.matrix, rtol=1e-12)
-    with pytest.raises(ValueError, match="sigma has 3 entries"):
+    with pytest.raises(ProblemError, match="sigma has 3 entries"):
         fisher_information(residuals, {"a": 1.0, "b": 0.5}, np.ones(3))
 
 
