@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..engine.pytree import tree_leaves
 from ..engine.tensor import Tensor
 from ..engine.transforms import grad, hessian as engine_hessian, jacobian, value_and_grad
 from .space import PhysicsError, Space
@@ -171,7 +172,10 @@ def hessian(energy: Callable, positions, *args, **kwargs) -> np.ndarray:
     """
     positions = _positions_array(positions)
     pair_hessian = getattr(energy, "pair_hessian", None)
-    if pair_hessian is not None and not kwargs and len(args) <= 1:
+    # the pair-block assembly works on values; under an outer transform (say the gradient of a
+    # Hessian with respect to the parameters) the engine's Hessian keeps the derivative
+    traced = any(type(leaf) is Tensor for leaf in tree_leaves((positions, args)))
+    if pair_hessian is not None and not kwargs and len(args) <= 1 and not traced:
         return pair_hessian(positions, *args)
     count = np.shape(positions)[0]
     matrix = engine_hessian(energy)(positions, *args, **kwargs)

@@ -245,3 +245,17 @@ def test_normal_mode_frequencies_name_their_unit():
     native = phys.normal_modes(energy, dimer, mass)
     assert native.frequency_unit.startswith("sqrt(energy")
     assert phys.normal_modes(energy, dimer, mass, unit=2.0, unit_name="x2").frequency_unit == "x2"
+
+
+def test_hessian_differentiates_with_respect_to_parameters():
+    # an outer transform over the parameters takes the engine's Hessian instead of the pair-block
+    # assembly (which works on values); checked against central differences of the Hessian
+    energy = phys.pair_energy(phys.lennard_jones(), phys.free())
+    x = np.array([[0.0, 0, 0], [1.1, 0, 0], [0.3, 1.0, 0.2]])
+
+    def trace(sigma):
+        return np.trace(phys.hessian(energy, x, {"sigma": sigma}))
+
+    h = 1e-6
+    assert sciad.grad(trace)(1.0) == pytest.approx((trace(1.0 + h) - trace(1.0 - h)) / (2 * h),
+                                                   rel=1e-7)
