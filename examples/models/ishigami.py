@@ -20,6 +20,6 @@ MODEL = {
     "parameters": {name: {"value": 0.5, "bounds": [-np.pi, np.pi]} for name in ("x1", "x2", "x3")},
     "outputs": {"f": {"formula": ishigami}},
     "analysis": [{"type": "sensitivity"},
-                 {"type": "dgsm", "output": "f", "n": 1024, "bootstrap": 200},
-                 {"type": "sobol", "output": "f", "n": 1024, "bootstrap": 200}],
+                 {"type": "dgsm", "output": "f", "n": 256, "bootstrap": 200},
+                 {"type": "sobol", "output": "f", "n": 256, "bootstrap": 200}],
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -137,7 +138,9 @@ def compile_expression(source: str, names: Sequence[str] | Mapping[str, Any],
     if not source.strip():
         raise ExpressionError(f"{where}: the formula is empty")
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():   # "invalid escape sequence" and the like: noise here
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(source.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         detail = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
         raise ExpressionError(f"{where}: formula {source!r} does not parse: {detail}") from None

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import Tensor
 from ..errors import ModelFileError
 from .output_analyses import OutputsMap, free_values
 from .results import AnalysisResult, row
@@ -56,8 +57,11 @@ def ode_outputs(model: Model) -> OutputsMap:
     def outputs(free: dict) -> dict:
         # forward sensitivities: a model file has a few parameters and states, and many
         # outputs read the whole trajectory, which would make an adjoint stop at every time
-        y = odeint(rhs, _initial_state(model, free), t, free, method=solver["method"],
-                   rtol=solver["rtol"], atol=solver["atol"], adjoint="forward")
+        # (untraced, "checkpoint" is a plain solve: "forward" would still integrate them)
+        y0 = _initial_state(model, free)
+        traced = any(isinstance(v, Tensor) for v in [y0, *free.values()])
+        y = odeint(rhs, y0, t, free, method=solver["method"], rtol=solver["rtol"],
+                   atol=solver["atol"], adjoint="forward" if traced else "checkpoint")
         env = {**fixed, **free, "t": t}
         env.update({name: y[:, i] for i, name in enumerate(states)})
         for name, output in model.outputs.items():

@@ -132,8 +132,13 @@ def check_model(model: Model, rtol: float | None = None, atol: float | None = No
         return {k: np.reshape(v, -1) for k, v in outputs.items()}
 
     exact = jacobian(flat)(x0 / scale)
-    approx = {k: numerical_jacobian(lambda u, k=k: np.asarray(flat(u)[k]), x0 / scale, eps=step)
-              for k in exact}
+    sizes = {k: v.shape[0] for k, v in exact.items()}
+
+    def stacked(u):   # every output in one vector: one model evaluation per step
+        return np.concatenate([np.asarray(v, dtype=float) for v in flat(u).values()])
+    columns = numerical_jacobian(stacked, x0 / scale, eps=step)
+    offsets = np.cumsum([0, *sizes.values()])
+    approx = {k: columns[offsets[i]:offsets[i + 1]] for i, k in enumerate(sizes)}
     rows, passed = [], True
     for out in exact:
         for j, par in enumerate(names):
