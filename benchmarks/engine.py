@@ -5,13 +5,15 @@ Run:  python benchmarks/engine.py [--repeat 7]
 Every workload is timed in this one run: the plain NumPy function, then the gradient by sciad
 and by autograd, JAX (eager, op by op, and jit-compiled) and PyTorch (eager) when installed.
 Each time is the median over repeats of the best loop count found by timeit's autorange. The ratio
-is gradient time / NumPy function time (lower is better).
+is gradient time / NumPy function time (lower is better). Times are CPU time of the process
+(time.process_time), which a busy shared machine disturbs far less than wall time.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import time
 import timeit
 
 import numpy as np
@@ -54,7 +56,8 @@ def _workloads(rng):
 
 
 def _time(fn, repeat):
-    timer = timeit.Timer(fn)
+    # CPU time of this process: on a shared machine, wall time mostly measures the neighbours
+    timer = timeit.Timer(fn, timer=time.process_time)
     number, _ = timer.autorange()
     return statistics.median(t / number for t in timer.repeat(repeat, number))
 

@@ -123,7 +123,12 @@ def _elementwise_rule(d, argnum):
                 value = np.conj(value)
         elif kind is not float and _is_complex(value):
             value = np.conj(value)
-        return _fit(g * value, args[argnum])
+        cot = g * value
+        x = args[argnum]
+        if (type(cot) is np.ndarray and type(x) is np.ndarray and cot.shape == x.shape
+                and cot.dtype == x.dtype):
+            return cot  # _fit's common case, inlined: this is the hottest line of the backward pass
+        return unbroadcast(cot, shape_of(x), dtype_of(x))
     return rule
 
 
@@ -135,17 +140,20 @@ def elementwise(ufunc, *derivatives, name=None):
     axes, so complex arguments follow the convention dL/dRe + i dL/dIm.
     """
 
-    rules = [_elementwise_rule(d, argnum) for argnum, d in enumerate(derivatives)]
-
-    def vjp(argnum, g, ans, args, kwargs):
-        rule = rules[argnum]
-        if rule is None:
+    def refuse(argnum):
+        def rule(g, ans, args):
             raise NotDifferentiableError(
                 f"sciad has no derivative of {prim.name} with respect to argument {argnum}; "
                 "pass that argument as a constant (sciad.stop_gradient)")
-        return rule(g, ans, args)
+        return rule
 
-    prim = Primitive(name or function_name(ufunc), ufunc, vjp)
+    rules = tuple(_elementwise_rule(d, argnum) or refuse(argnum)
+                  for argnum, d in enumerate(derivatives))
+
+    def vjp(argnum, g, ans, args, kwargs):
+        return rules[argnum](g, ans, args)
+
+    prim = Primitive(name or function_name(ufunc), ufunc, vjp, by_arg=rules)
     UFUNC_RULES[ufunc] = prim
     return prim
 
