@@ -204,3 +204,22 @@ def test_adapters_load_on_first_attribute_access():
     assert sciad.physics.__name__ == "sciad.physics" and "sciad.physics" in sys.modules
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         sciad.nonexistent  # noqa: B018
+
+
+def test_tensor_behaves_like_ndarray_inside_grad():
+    def f(x):
+        m = x.reshape(2, 3)
+        assert m.shape == (2, 3) and m.ndim == 2 and m.size == 6 and m.dtype == np.float64
+        assert len(m) == 2 and [row.shape for row in m] == [(3,), (3,)]
+        total = (m.T @ m).sum() + abs(-m).sum() + (m ** 2).mean(axis=1).sum()
+        return total - (1.0 / m).sum() + (2.0 - m).max() + m[0].dot(m[1])
+
+    x = np.array([0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
+    m = x.reshape(2, 3)
+    # closed form: d/dm of sum(m^T m) = 2 * (m @ 1) per row broadcast; abs -> 1; mean(m^2) -> 2m/3;
+    # -(1/m) -> 1/m^2; max(2 - m) is at the smallest entry -> -1 there; m0.m1 -> swaps rows
+    expected = 2 * np.sum(m, axis=1, keepdims=True) * np.ones((2, 3)) + 1 + 2 * m / 3 + 1 / m ** 2
+    expected[0, 0] -= 1.0
+    expected[0] += m[1]
+    expected[1] += m[0]
+    np.testing.assert_allclose(sciad.grad(f)(x), expected.ravel())
