@@ -131,6 +131,20 @@ def test_other_models_greeks_against_finite_differences(model, S):
     assert g.vega == pytest.approx(fd_vega, rel=1e-7)
     assert g.epsilon is None
 
+    def first(**bump):  # first-order Greeks at bumped inputs, for the second-order ones
+        a = dict(S=S, K=95.0, T=0.8, r=0.03, sigma=sigma) | bump
+        return greeks(a["S"], a["K"], a["T"], a["r"], a["sigma"], model=model, kind="put", order=1)
+
+    fd_theta = -(fn(S, 95.0, 0.8 + h, 0.03, sigma, "put")
+                 - fn(S, 95.0, 0.8 - h, 0.03, sigma, "put")) / (2 * h)
+    assert g.theta == pytest.approx(fd_theta, rel=1e-6)
+    fd_gamma = (first(S=S + h).delta - first(S=S - h).delta) / (2 * h)
+    fd_volga = (first(sigma=sigma + h).vega - first(sigma=sigma - h).vega) / (2 * h)
+    fd_charm = -(first(T=0.8 + h).delta - first(T=0.8 - h).delta) / (2 * h)
+    assert g.gamma == pytest.approx(fd_gamma, rel=1e-6)
+    assert g.volga == pytest.approx(fd_volga, rel=1e-5, abs=1e-9)
+    assert g.charm == pytest.approx(fd_charm, rel=1e-5)
+
 
 def test_market_units_scale_and_travel_with_result():
     raw = greeks(100.0, 100.0, 1.0, 0.05, 0.2)
