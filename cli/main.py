@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import click
+import numpy as np
 
 import sciad
 from sciad.errors import ModelFileError
@@ -25,7 +27,10 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            # NaN and overflow become one-line errors (AnalysisError), not warning noise
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:

@@ -18,12 +18,18 @@ import numpy as np
 
 from ..sensitivity._results import jsonable
 
-__all__ = ["SCHEMA", "ROW_FIELDS", "AnalysisResult", "RunResult", "row"]
+from ..errors import SciadError
+
+__all__ = ["SCHEMA", "ROW_FIELDS", "AnalysisResult", "RunResult", "AnalysisError", "row"]
 
 #: Identifier of the JSON layout; bumped when a field changes meaning or goes away.
 SCHEMA = "sciad.run/1"
 #: The columns of every row (and of the CSV output, after ``analysis``).
 ROW_FIELDS = ("output", "parameter", "quantity", "value", "unit")
+
+
+class AnalysisError(SciadError, RuntimeError):
+    """An analysis produced NaN or infinite numbers (a formula outside its domain, say)."""
 
 
 def row(output: str, parameter: str, quantity: str, value: Any, unit: str = "") -> dict:
@@ -55,6 +61,16 @@ class AnalysisResult:
     rows: list[dict]
     details: dict = field(default_factory=dict)
     plot: Callable[[Any], Any] | None = None
+
+    def raise_if_not_finite(self, file: str) -> None:
+        """A NaN or infinite row is an error, never a number silently printed as ``nan``."""
+        for r in self.rows:
+            if not np.isfinite(r["value"]):
+                where = f"{r['output']}" + (f" / {r['parameter']}" if r["parameter"] else "")
+                raise AnalysisError(f"{file}: {self.where} ({self.type}): {r['quantity']} of "
+                                    f"{where} is {r['value']}; check the parameter values "
+                                    "(a formula outside its domain, such as log of a negative "
+                                    "number, or an overflow)")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: type, table, rows and details."""

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from .. import jacobian, numerical_jacobian
-from ..errors import ModelFileError
+from ..errors import ModelFileError, SciadError, SolverError
 from . import fit_model, ode_model, option_model, output_analyses, particles_model
-from .results import AnalysisResult, RunResult, row
+from .results import AnalysisError, AnalysisResult, RunResult, row
 from .schema import Model
 
 __all__ = ["run_model", "check_model", "differentiable_map"]
@@ -59,6 +59,8 @@ def run_model(model: Model, seed: int | None = None, progress: Any = False,
         A problem only visible when running (an output that is not a scalar, say).
     SolverError
         An optimiser, fit or ODE solver failed.
+    AnalysisError
+        An analysis gave NaN or infinite numbers.
     """
     seed = model.seed if seed is None else seed
     outputs = _outputs_map(model)
@@ -67,10 +69,27 @@ def run_model(model: Model, seed: int | None = None, progress: Any = False,
         if on_analysis is not None:
             on_analysis(index, analysis.type)
         runner = _RUNNERS[model.kind][analysis.type]
-        results.append(runner(model, analysis, outputs=outputs, seed=seed, progress=progress))
+        try:
+            result = runner(model, analysis, outputs=outputs, seed=seed, progress=progress)
+        except Exception as exc:   # say which file and analysis failed, whatever failed
+            raise _located(exc, model, analysis) from exc
+        result.raise_if_not_finite(model.path)
+        results.append(result)
     parameters = {name: {"value": p.value, "unit": p.unit, "fixed": p.fixed}
                   for name, p in model.parameters.items()}
     return RunResult(model.name, model.kind, model.path, parameters, results, seed, model.sha256)
+
+
+def _located(exc: Exception, model: Model, analysis) -> Exception:
+    """``exc`` with its message prefixed by the file and analysis when it lacks them."""
+    message = str(exc)
+    if message.startswith(model.path):
+        return exc
+    message = f"{model.path}: {analysis.where} ({analysis.type}): {message}"
+    for kind in (ModelFileError, SolverError, SciadError):
+        if isinstance(exc, kind):
+            return (AnalysisError if kind is SciadError else kind)(message)
+    return AnalysisError(f"{message} ({type(exc).__name__})")
 
 
 def _outputs_map(model: Model) -> Callable | None:
