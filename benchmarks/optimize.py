@@ -9,9 +9,11 @@ Run:  python benchmarks/optimize.py [--repeat 5]
 2. Newton-CG on Rosenbrock, n = 10,000: sciad's Hessian-vector products against
    ``rosen_hess_prod``. Target: within 3x.
 
-Each time is the median wall time of whole ``minimize`` calls over ``--repeat`` runs. BLAS runs
-single-threaded (set before NumPy loads): scipy's L-BFGS-B calls BLAS on 1000-vectors, where
-threads only add contention, and on a shared machine they made both sides 10-20x slower.
+Each time is the median wall time of whole ``minimize`` calls over ``--repeat`` rounds, sciad
+and the hand-written side interleaved within each round (a shared machine's load then falls on
+both alike). BLAS runs single-threaded (set before NumPy loads): scipy's L-BFGS-B calls BLAS on
+1000-vectors, where threads only add contention, and on a shared machine they made both sides
+10-20x slower.
 """
 
 from __future__ import annotations
@@ -44,13 +46,18 @@ def start(n):
     return x0
 
 
-def _timed(run, repeat):
-    times, result = [], None
+def _timed(runs, repeat):
+    """Median wall time of each run over ``repeat`` rounds, the runs interleaved within a round
+    so that load from other jobs on a shared machine falls on every side alike; and the last
+    result of each."""
+    times = [[] for _ in runs]
+    results = [None] * len(runs)
     for _ in range(repeat):
-        begin = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times), result
+        for k, run in enumerate(runs):
+            begin = time.perf_counter()
+            results[k] = run()
+            times[k].append(time.perf_counter() - begin)
+    return [statistics.median(t) for t in times], results
 
 
 def _row(label, seconds, result, baseline):
@@ -68,11 +75,11 @@ def main() -> None:
     x0 = start(1000)
     # room for every finite-difference gradient (n + 1 evaluations each) to run to convergence
     lbfgs = {"method": "L-BFGS-B", "options": {"maxfun": 200_000}}
-    t_sciad, r_sciad = _timed(lambda: sciad.optimize.minimize(rosen_numpy, x0, **lbfgs), repeat)
-    t_hand, r_hand = _timed(lambda: scipy.optimize.minimize(rosen, x0, jac=rosen_der, **lbfgs),
-                            repeat)
-    t_fd, r_fd = _timed(lambda: scipy.optimize.minimize(rosen, x0, jac="2-point", **lbfgs),
-                        max(1, repeat // 2))
+    (t_sciad, t_hand), (r_sciad, r_hand) = _timed(
+        [lambda: sciad.optimize.minimize(rosen_numpy, x0, **lbfgs),
+         lambda: scipy.optimize.minimize(rosen, x0, jac=rosen_der, **lbfgs)], repeat)
+    (t_fd,), (r_fd,) = _timed(
+        [lambda: scipy.optimize.minimize(rosen, x0, jac="2-point", **lbfgs)], max(1, repeat // 2))
     print("L-BFGS-B on Rosenbrock, n = 1000\n")
     print(header)
     print(_row("(a) sciad gradient", t_sciad, r_sciad, t_hand))
@@ -84,9 +91,10 @@ def main() -> None:
 
     x0 = start(10_000)
     newton = {"method": "Newton-CG", "options": {"xtol": 1e-8}}
-    t_sciad, r_sciad = _timed(lambda: sciad.optimize.minimize(rosen_numpy, x0, **newton), repeat)
-    t_hand, r_hand = _timed(lambda: scipy.optimize.minimize(
-        rosen, x0, jac=rosen_der, hessp=rosen_hess_prod, **newton), repeat)
+    (t_sciad, t_hand), (r_sciad, r_hand) = _timed(
+        [lambda: sciad.optimize.minimize(rosen_numpy, x0, **newton),
+         lambda: scipy.optimize.minimize(rosen, x0, jac=rosen_der, hessp=rosen_hess_prod,
+                                         **newton)], repeat)
     print("\nNewton-CG on Rosenbrock, n = 10,000\n")
     print(header)
     print(_row("sciad gradient + hessp", t_sciad, r_sciad, t_hand))

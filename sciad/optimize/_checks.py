@@ -34,6 +34,8 @@ def raw_value(x):
 def check_scalar_objective(value, where: str) -> None:
     """Raise unless ``value`` is one real number (any Tensor boxes are looked through)."""
     raw = raw_value(value)
+    if type(raw) in (float, np.float64):  # the common case, checked on every pass
+        return
     kind = np.asarray(raw).dtype.kind if raw is not None else "O"
     if kind not in "fiubc":
         raise ProblemError(f"the objective returned {type(raw).__name__} {str(raw)[:60]!r} "

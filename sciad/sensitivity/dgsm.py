@@ -79,7 +79,7 @@ def dgsm(fun: Callable, problem: Mapping[str, Any], n: int = 1024, seed: int | N
         ``fun(x) -> float`` with ``x`` a vector of the inputs in the problem's order, written in
         plain NumPy. With ``vectorized=True``, ``fun(X) -> (n,)`` for ``X`` of shape ``(n, D)``,
         whose rows must not interact (one reverse pass then differentiates all of them; a model
-        that mixes rows is detected on the first rows and refused).
+        that mixes rows is detected on the first rows and refused with ModelOutputError).
     problem : dict
         SALib's format: ``names``, ``bounds``, optional ``dists`` (``unif``, ``norm``,
         ``lognorm``, ``triang``) and, sciad's addition, ``units``.
@@ -129,7 +129,7 @@ def dgsm(fun: Callable, problem: Mapping[str, Any], n: int = 1024, seed: int | N
     values, grads = run_rows(model_gradients, fun, vectorized, inputs, executor=executor,
                              chunk_size=chunk_size, progress=progress, label="dgsm")
     if vectorized:
-        check_rows_independent(fun, inputs)
+        check_rows_independent(fun, inputs, values)
     keep = finite_rows(np.column_stack([values, grads]), spec.names, inputs, nan_policy,
                        "value or gradient")
     values, grads, inputs = values[keep], grads[keep], inputs[keep]

@@ -14,7 +14,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
-from ._batch import finite_rows, model_values, run_rows
+from ._batch import check_rows_independent, finite_rows, model_values, run_rows
 from ._problem import parse_problem
 from ._results import GlobalResult
 from ._sampling import bootstrap_interval, check_sample_count, sobol_points
@@ -99,6 +99,8 @@ def sobol(fun: Callable, problem: Mapping[str, Any], n: int = 1024, seed: int | 
     rows = np.concatenate([a, b, mixed.reshape(d * n, d)])
     (values,) = run_rows(model_values, fun, vectorized, rows, executor=executor,
                          chunk_size=chunk_size, progress=progress, label="sobol")
+    if vectorized:
+        check_rows_independent(fun, rows, values)
     blocks = values.reshape(d + 2, n)
     keep = finite_rows(blocks.T, spec.names, a, nan_policy, "value (at A, B or an AB_i row)")
     f_a, f_b, f_ab = blocks[0, keep], blocks[1, keep], blocks[2:, keep]

@@ -134,6 +134,9 @@ def test_a_vectorized_model_that_mixes_rows_is_refused():
     problem = {"names": ["a", "b"], "bounds": [[0, 1], [0, 1]]}
     with pytest.raises(ModelOutputError, match="output k must depend on row k of X alone"):
         dgsm(mixes_rows, problem, n=64, vectorized=True, progress=False)
+    # Sobol runs would mix A, B and AB_i rows the same way
+    with pytest.raises(ModelOutputError, match="average across rows"):
+        sobol(mixes_rows, problem, n=64, vectorized=True, progress=False)
     row_wise = dgsm(lambda X: 3 * X[:, 0] + X[:, 1] ** 2, problem, n=256, vectorized=True,
                     progress=False, bootstrap=0)
     # nu = E[9] and E[4 b^2] = 4/3 for b uniform on [0, 1]
