@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,8 @@ class OptimizeResult(scipy.optimize.OptimizeResult):
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Every field as plain JSON types (arrays become lists; solver internals are dropped)."""
+        """Every field as plain JSON types (arrays become lists, NaN and infinity None; solver
+        internals are dropped)."""
         return {key: to_json_value(value) for key, value in self.items()
                 if _is_json_like(value)}
 
@@ -45,9 +47,17 @@ def _is_json_like(value) -> bool:
 
 
 def to_json_value(value):
-    """Arrays and NumPy scalars as lists and Python numbers, through any pytree."""
+    """Arrays and NumPy scalars as lists and Python numbers, through any pytree; NaN and
+    infinity become None (JSON has neither), as in sciad.sensitivity's results."""
+    def finite_or_none(number):
+        if isinstance(number, float) and not math.isfinite(number):
+            return None
+        if isinstance(number, list):
+            return [finite_or_none(v) for v in number]
+        return number
+
     def convert(leaf):
         if isinstance(leaf, (np.ndarray, np.generic)):
-            return leaf.tolist()
-        return leaf
+            leaf = leaf.tolist()
+        return finite_or_none(leaf)
     return tree_map(convert, value)

@@ -26,6 +26,7 @@ from ..engine.transforms import grad, hessian, hvp, jacobian
 from ..errors import SolverError
 from ._checks import ProblemError, check_finite, check_scalar_objective
 from ._params import ParamSpace, as_parameters
+from ._result import to_json_value
 
 __all__ = ["optimum_sensitivity", "OptimumSensitivity", "KRYLOV_THRESHOLD"]
 
@@ -75,12 +76,14 @@ class OptimumSensitivity:
         return ParamSpace(self.x_template).unflatten_values(values)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types: the matrix as nested lists, with its row and column names."""
-        return {"matrix": self.matrix.tolist(), "x_names": list(self.x_names),
-                "theta_names": list(self.theta_names), "solver": self.solver,
-                "positive_definite": self.positive_definite,
-                "gradient_norm": float(self.gradient_norm),
-                "newton_step_norm": float(self.newton_step_norm)}
+        """Plain JSON types: the matrix as nested lists, with its row and column names (NaN and
+        infinity as None)."""
+        return to_json_value({
+            "matrix": self.matrix, "x_names": list(self.x_names),
+            "theta_names": list(self.theta_names), "solver": self.solver,
+            "positive_definite": self.positive_definite,
+            "gradient_norm": float(self.gradient_norm),
+            "newton_step_norm": float(self.newton_step_norm)})
 
 
 def optimum_sensitivity(fun: Callable, x_opt: Any, theta: Any, args: tuple = (),

@@ -176,3 +176,20 @@ def test_optimum_sensitivity_warns_away_from_an_optimum():
     np.testing.assert_allclose(exact.matrix, np.eye(2), atol=1e-14)
     with pytest.raises(so.ProblemError, match=r"shape \(2,\) at x_opt"):
         so.optimum_sensitivity(lambda x, t: (x - t) ** 2, np.ones(2), np.ones(2))
+
+
+def test_to_dict_is_strict_json_with_nan_and_infinity_as_null():
+    import json
+
+    from sciad.optimize._params import ParamSpace
+    from sciad.optimize._result import OptimizeResult
+
+    raw = scipy.optimize.OptimizeResult(x=np.array([1.0, np.nan]), fun=np.inf, nit=3,
+                                        jac=np.array([[np.inf, 1.0]]), message="stopped")
+    data = OptimizeResult.from_scipy(raw, ParamSpace({"a": 1.0, "b": 2.0})).to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False)) == {
+        "x": [1.0, None], "fun": None, "nit": 3, "jac": [[None, 1.0]], "message": "stopped",
+        "params": {"a": 1.0, "b": None}, "names": ["a", "b"]}
+    res = so.minimize(rosen, X0, method="L-BFGS-B")
+    assert json.loads(json.dumps(res.to_dict(), allow_nan=False))["history"]["fun"][0] == \
+        pytest.approx(scipy.optimize.rosen(X0))
