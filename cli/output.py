@@ -88,11 +88,18 @@ def atomic_write(path: str, write: Callable[[IO], None], binary: bool = False) -
         with os.fdopen(handle, "wb" if binary else "w", **({} if binary else
                                                            {"encoding": "utf-8"})) as stream:
             write(stream)
+        os.chmod(temporary, 0o666 & ~_umask())   # mkstemp makes 0600; give the usual mode
         os.replace(temporary, path)
     except BaseException:   # including KeyboardInterrupt: never leave the temporary behind
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save_figures(result: RunResult, plot: str | None = None, plot_dir: str | None = None) -> list[str]:

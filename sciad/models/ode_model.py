@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import jacobian
 from ..engine import Tensor
 from ..errors import ModelFileError
 from .output_analyses import OutputsMap, free_values
-from .results import AnalysisResult, row
+from .results import AnalysisResult, per, row
 from .schema import Analysis, Model
 
 __all__ = ["ode_outputs", "trajectory_sensitivity"]
@@ -85,13 +86,16 @@ def trajectory_sensitivity(model: Model, analysis: Analysis, outputs: OutputsMap
     result = solve_ivp(_right_hand_side(model), (t[0], t[-1]), _initial_state(model, free),
                        params=free, sensitivity="forward", t_eval=t, method=solver["method"],
                        rtol=solver["rtol"], atol=solver["atol"])
+    # parameters that set initial states act through dy/dy0 too: the total derivative
+    initial = jacobian(lambda p: _initial_state(model, p))(free)
+    result.dy_dp = result.dy_dp + np.einsum("imk,jm->ijk", result.dy_dy0, np.stack(
+        [np.asarray(initial[name], dtype=float) for name in result.param_names]))
     units = {name: spec["unit"] for name, spec in model.sections["states"].items()}
     rows = []
     for i, name in enumerate(states):
         for j, par in enumerate(result.param_names):
-            unit = model.parameters[par].unit
             rows.append(row(f"{name}(t_end)", par, "derivative", result.dy_dp[i, j, -1],
-                            f"{units[name] or '1'}/{unit}" if unit else units[name]))
+                            per(units[name], model.parameters[par].unit)))
     details = {"t": result.t, "states": dict(zip(states, result.y)),
                "dy_dp_of_" + state: dict(zip(result.param_names,
                                              result.dy_dp[states.index(state)]))}

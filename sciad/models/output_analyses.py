@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelFileError, SolverError
-from .results import AnalysisResult, row
+from .results import AnalysisResult, per, row
 from .schema import Analysis, Model
 
 __all__ = ["function_outputs", "sensitivity", "minimize", "dgsm", "sobol"]
@@ -93,9 +93,7 @@ def sensitivity(model: Model, analysis: Analysis, outputs: OutputsMap, **_: Any)
 def _ratio_unit(output_unit: str, parameter_unit: str, normalize: str) -> str:
     if normalize == "elasticity":
         return ""
-    if normalize == "semi" or not parameter_unit:
-        return output_unit
-    return f"{output_unit or '1'}/{parameter_unit}"
+    return output_unit if normalize == "semi" else per(output_unit, parameter_unit)
 
 
 def minimize(model: Model, analysis: Analysis, outputs: OutputsMap, **_: Any) -> AnalysisResult:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelFileError
-from .results import AnalysisResult, row
+from .results import AnalysisResult, per, row
 from .schema import Analysis, Model
 from .sections import POTENTIALS
 
@@ -49,11 +49,10 @@ def forces(model: Model, analysis: Analysis, **_: Any) -> AnalysisResult:
     free = {p: model.parameters[p].value for p in model.free}
     rows = [row("energy", "", "value", e, unit),
             row("energy", "", "per_atom", e / len(positions), unit),
-            row("forces", "", "max_abs", np.max(np.abs(f)), f"{unit}/length" if unit else "")]
+            row("forces", "", "max_abs", np.max(np.abs(f)), per(unit, "length") if unit else "")]
     if free:
         gradient = parameter_gradient(energy, positions, free)
-        rows += [row("energy", p, "derivative", gradient[p],
-                     f"{unit}/{model.parameters[p].unit}" if model.parameters[p].unit else unit)
+        rows += [row("energy", p, "derivative", gradient[p], per(unit, model.parameters[p].unit))
                  for p in free]
     return AnalysisResult("forces", analysis.where, rows, {"forces": f, "n_atoms": len(positions)})
 
@@ -69,7 +68,7 @@ def stress(model: Model, analysis: Analysis, **_: Any) -> AnalysisResult:
                              "(Lattice=... and pbc=\"T T T\" in the XYZ file)")
     sigma = sciad_stress(energy, positions, space)
     unit = _energy_unit(model)
-    unit = f"{unit}/length^3" if unit else ""
+    unit = per(unit, "length^3") if unit else ""
     axes = "xyz"
     rows = [row("stress", "", f"s_{axes[i]}{axes[j]}", sigma[i, j], unit)
             for i in range(3) for j in range(i, 3)]

@@ -20,7 +20,7 @@ from ..sensitivity._results import jsonable
 
 from ..errors import SciadError
 
-__all__ = ["SCHEMA", "ROW_FIELDS", "AnalysisResult", "RunResult", "AnalysisError", "row"]
+__all__ = ["SCHEMA", "ROW_FIELDS", "AnalysisResult", "RunResult", "AnalysisError", "row", "per"]
 
 #: Identifier of the JSON layout; bumped when a field changes meaning or goes away.
 SCHEMA = "sciad.run/1"
@@ -30,6 +30,14 @@ ROW_FIELDS = ("output", "parameter", "quantity", "value", "unit")
 
 class AnalysisError(SciadError, RuntimeError):
     """An analysis produced NaN or infinite numbers (a formula outside its domain, say)."""
+
+
+def per(numerator: str, denominator: str) -> str:
+    """The unit ``numerator / denominator`` ("" when both are unit-free)."""
+    if not denominator:
+        return numerator
+    wrapped = f"({denominator})" if "/" in denominator or " " in denominator else denominator
+    return f"{numerator or '1'}/{wrapped}"
 
 
 def row(output: str, parameter: str, quantity: str, value: Any, unit: str = "") -> dict:

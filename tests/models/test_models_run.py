@@ -108,6 +108,21 @@ def test_sir_sensitivity_matches_finite_differences_of_a_scipy_solve():
     assert sens["final_size", "i0", "derivative"] == pytest.approx(reference_i0, rel=1e-4)
 
 
+def test_sir_trajectory_sensitivity_includes_the_initial_state_route():
+    model = load_model(example("sir.toml"))
+    model.analyses = model.analyses[1:2]
+    trajectory = values(run_model(model).analyses[0])
+
+    def infected_end(i0):
+        beta, gamma = 0.5, 0.1
+        rhs = lambda t, y: [-beta * y[0] * y[1], beta * y[0] * y[1] - gamma * y[1]]  # noqa: E731
+        return scipy.integrate.solve_ivp(rhs, (0, 60), [1 - i0, i0], rtol=1e-11,
+                                         atol=1e-13).y[1, -1]
+    h = 1e-5
+    reference = (infected_end(0.01 + h) - infected_end(0.01 - h)) / (2 * h)
+    assert trajectory["I(t_end)", "i0", "derivative"] == pytest.approx(reference, rel=1e-4)
+
+
 def test_python_model_file_with_a_callable_formula():
     model = load_model(example("ishigami.py"))
     model.analyses = model.analyses[:1]
