@@ -37,6 +37,12 @@ class Objective:
         all Hessian-vector products there come from one recording. Worth it for Newton-CG and
         the trust-region methods, which ask for products at nearly every point they evaluate.
 
+    Notes
+    -----
+    Results are kept for the last two points and reused when x and the extra arguments are the
+    same; array arguments are compared by value too, so data overwritten in place between calls
+    is never answered from the memo.
+
     Attributes
     ----------
     n_passes : int
@@ -78,7 +84,7 @@ class Objective:
         x = np.asarray(x, dtype=np.float64)
         key = x.tobytes()
         point = self._points.get(key)
-        if point is None or not _same(args, point.args) or (need_products and point.pull is None):
+        if point is None or not _same(args, point) or (need_products and point.pull is None):
             if need_products or self.record_for_products:
                 point = self._record(x, args)
             else:
@@ -118,7 +124,7 @@ class Objective:
     def cached_gradient(self, x: np.ndarray, args: tuple = ()) -> np.ndarray | None:
         """The gradient at x if a pass there is still kept, else None (nothing is computed)."""
         point = self._points.get(np.asarray(x, dtype=np.float64).tobytes())
-        if point is None or not _same(tuple(args), point.args):
+        if point is None or not _same(tuple(args), point):
             return None
         return point.gradient.copy()
 
@@ -161,18 +167,25 @@ _POINTS_KEPT = 2
 class _Point:
     """What one pass at x produced."""
 
-    __slots__ = ("args", "value", "gradient", "pull")
+    __slots__ = ("args", "arg_values", "value", "gradient", "pull")
 
     def __init__(self, args, value, gradient, pull):
         self.args = args
+        # copies of array arguments: data changed in place between calls must not be answered
+        # from the memo (comparing them is a memcmp, far cheaper than a pass)
+        self.arg_values = [np.array(a) if isinstance(a, np.ndarray) else None for a in args]
         self.value = float(raw_value(value))
         self.gradient = np.array(gradient, dtype=np.float64)
         self.pull = pull
 
 
-def _same(args: tuple, previous: tuple) -> bool:
-    """The same extra arguments (by identity: scipy passes the same tuple every call)."""
-    return len(args) == len(previous) and all(a is b for a, b in zip(args, previous))
+def _same(args: tuple, point: "_Point") -> bool:
+    """The same extra arguments as at ``point``: the same objects (scipy passes the same tuple
+    every call), and array arguments still holding the same values."""
+    previous = point.args
+    return len(args) == len(previous) and all(a is b for a, b in zip(args, previous)) and all(
+        copy is None or np.array_equal(a, copy, equal_nan=True)
+        for a, copy in zip(args, point.arg_values))
 
 
 def jac(fun: Callable) -> Callable:

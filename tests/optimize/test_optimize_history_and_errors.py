@@ -193,3 +193,18 @@ def test_to_dict_is_strict_json_with_nan_and_infinity_as_null():
     res = so.minimize(rosen, X0, method="L-BFGS-B")
     assert json.loads(json.dumps(res.to_dict(), allow_nan=False))["history"]["fun"][0] == \
         pytest.approx(scipy.optimize.rosen(X0))
+
+
+def test_memo_sees_data_changed_in_place():
+    # fitting several data sets through one Objective, overwriting the data array each time
+    data = np.array([1.0, 2.0])
+    obj = so.Objective(lambda x, d: np.sum((x - d) ** 2))
+    x = np.zeros(2)
+    assert obj.fun(x, data) == pytest.approx(5.0)
+    np.testing.assert_allclose(obj.jac(x, data), [-2.0, -4.0])
+    assert obj.n_passes == 1
+    data[:] = [5.0, 5.0]
+    assert obj.fun(x, data) == pytest.approx(50.0)  # (0 - 5)^2 * 2, not the memo's 5
+    np.testing.assert_allclose(obj.jac(x, data), [-10.0, -10.0])
+    np.testing.assert_allclose(obj.hessp(x, np.ones(2), data), [2.0, 2.0])
+    assert obj.n_passes == 3  # a new pass for the new data, one recording for the products
