@@ -37,12 +37,6 @@ class Objective:
         all Hessian-vector products there come from one recording. Worth it for Newton-CG and
         the trust-region methods, which ask for products at nearly every point they evaluate.
 
-    Notes
-    -----
-    Results are kept for the last two points and reused when x and the extra arguments are the
-    same; array arguments are compared by value too, so data overwritten in place between calls
-    is never answered from the memo.
-
     Attributes
     ----------
     n_passes : int
@@ -53,6 +47,12 @@ class Objective:
     n_gradient_recordings : int
         Recordings of the gradient computation, one per distinct x asked for Hessian-vector
         products; each product at that x then costs a single backward pass.
+
+    Notes
+    -----
+    Results are kept for the last two points and reused when x and the extra arguments are the
+    same; array arguments are compared by value too, so data overwritten in place between calls
+    is never answered from the memo.
 
     Examples
     --------
