@@ -245,3 +245,17 @@ def test_heatmap_tolerates_undefined_elasticities(axes):
     ax = plot.heatmap(result, ax=axes)
     assert ax.images[0].get_clim() == (-1.0, 1.0)  # scaled by the finite entries only
     assert [t.get_text() for t in ax.texts] == ["nan", "1"]
+
+
+def test_heatmap_labels_carry_units(axes):
+    times = np.linspace(0.0, 1.0, 3)
+    result = local(lambda p: {"conc": p["a"] * np.exp(-p["k"] * times)}, {"a": 2.0, "k": 0.5},
+                   units={"a": "mg/L", "k": "1/h", "conc": "mg/L"})
+    ax = plot.heatmap(result, ax=axes)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a [mg/L]", "k [1/h]"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [f"conc[{i}] [mg/L]" for i in range(3)]
+    colorbar_label = ax.figure.axes[-1].get_ylabel()
+    assert "output unit / parameter unit" in colorbar_label
+    # entries keep their values: d conc / d k = -a t exp(-k t)
+    np.testing.assert_allclose(ax.images[0].get_array()[:, 1],
+                               -2.0 * times * np.exp(-0.5 * times))

@@ -113,8 +113,12 @@ def heatmap(result: Any, ax: Any = None, *, cmap: str = "RdBu_r", annotate: bool
     finite = np.abs(matrix[np.isfinite(matrix)])
     limit = float(np.max(finite)) if finite.size and np.max(finite) > 0 else 1.0
     image = ax.imshow(matrix, cmap=cmap, vmin=-limit, vmax=limit, aspect="auto")
-    ax.set_xticks(np.arange(len(result.parameters)), result.parameters, rotation=45, ha="right")
-    ax.set_yticks(np.arange(len(result.outputs)), result.outputs)
+    # units differ from cell to cell, so each name carries its own: "k [1/h]"
+    ax.set_xticks(np.arange(len(result.parameters)),
+                  [with_unit(n, u) for n, u in zip(result.parameters, result.parameter_units)],
+                  rotation=45, ha="right")
+    ax.set_yticks(np.arange(len(result.outputs)),
+                  [with_unit(n, u) for n, u in zip(result.outputs, result.output_units)])
     ax.set_xlabel("parameter")
     ax.set_ylabel("output")
     if annotate is None:
@@ -125,8 +129,10 @@ def heatmap(result: Any, ax: Any = None, *, cmap: str = "RdBu_r", annotate: bool
             ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8,
                     color="white" if dark else "black")
     if colorbar:
-        title = {"elasticity": "elasticity d ln y / d ln p", "semi": "p dy/dp"}
-        ax.figure.colorbar(image, ax=ax, label=title.get(result.normalize, "dy/dp"))
+        title = {"elasticity": "elasticity d ln y / d ln p (unit-free)",
+                 "semi": "p dy/dp [output unit]"}
+        ax.figure.colorbar(image, ax=ax, label=title.get(
+            result.normalize, "dy/dp [output unit / parameter unit]"))
     return ax
 
 
