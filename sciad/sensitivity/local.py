@@ -91,7 +91,12 @@ def _position(names, name, what) -> int:
 def _element_names(tree: Any, leaves: list, default: str) -> tuple[list[str], list[str]]:
     """One name per scalar element (``w[0,1]``), and the top-level name it belongs to."""
     names, roots = [], []
-    paths = tree_paths(tree) if isinstance(tree, (dict, list, tuple)) else [default]
+    if isinstance(tree, dict):
+        paths = tree_paths(tree)
+    elif isinstance(tree, (list, tuple)):  # a top-level sequence of outputs: y[0], y[1][2]
+        paths = [default + path for path in tree_paths(tree)]
+    else:
+        paths = [default]
     for path, leaf in zip(paths, leaves):
         root = path.split(".")[0].split("[")[0]
         shape = np.shape(leaf)

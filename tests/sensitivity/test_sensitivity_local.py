@@ -151,3 +151,11 @@ def test_product_parameters_are_reported_non_identifiable():
     assert "c" not in fim.nonidentifiable[0]
     assert np.isinf(fim.standard_errors[:2]).all() and np.isfinite(fim.standard_errors[2])
     assert json.loads(json.dumps(fim.to_dict()))["standard_errors"][0] is None
+
+
+def test_a_list_of_outputs_is_named_after_output_name():
+    s = local(lambda p: [p["a"] ** 2, np.stack([p["a"], 3.0 * p["a"]])], {"a": 2.0},
+              output_name="q", units={"q": "m", "a": "s"})
+    assert s.outputs == ("q[0]", "q[1][0]", "q[1][1]")
+    np.testing.assert_allclose(s.matrix.ravel(), [4.0, 1.0, 3.0])  # 2a, 1, 3 at a = 2
+    assert s.output_units == ("m", "m", "m")
