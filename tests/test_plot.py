@@ -259,3 +259,29 @@ def test_heatmap_labels_carry_units(axes):
     # entries keep their values: d conc / d k = -a t exp(-k t)
     np.testing.assert_allclose(ax.images[0].get_array()[:, 1],
                                -2.0 * times * np.exp(-0.5 * times))
+
+
+def test_over_time_picks_the_right_state_and_parameter_of_a_chain(axes):
+    # A -> B -> with rates k1, k2: B(t) = k1 / (k2 - k1) (exp(-k1 t) - exp(-k2 t)); its
+    # derivatives by central differences of the closed form
+    ode = pytest.importorskip("sciad.ode")
+    t = np.linspace(0.0, 3.0, 7)
+
+    def chain(time, y, p):
+        return np.stack([-p["k1"] * y[0], p["k1"] * y[0] - p["k2"] * y[1]])
+
+    result = ode.solve_ivp(chain, (0.0, 3.0), [1.0, 0.0], params={"k1": 0.7, "k2": 0.3},
+                           sensitivity="forward", t_eval=t, rtol=1e-10, atol=1e-12)
+
+    def b_of(k1, k2):
+        return k1 / (k2 - k1) * (np.exp(-k1 * t) - np.exp(-k2 * t))
+
+    h = 1e-6
+    expected = {"k1": (b_of(0.7 + h, 0.3) - b_of(0.7 - h, 0.3)) / (2 * h),
+                "k2": (b_of(0.7, 0.3 + h) - b_of(0.7, 0.3 - h)) / (2 * h)}
+    ax = plot.over_time(result, ax=axes, state="B", state_names=["A", "B"], time_unit="h")
+    drawn = {line.get_label(): line.get_ydata() for line in ax.get_lines()
+             if line.get_label() in expected}
+    for name in expected:
+        np.testing.assert_allclose(drawn[name], expected[name], atol=1e-8)
+    assert ax.get_xlabel() == "time [h]" and "dB/dp" in ax.get_ylabel()
