@@ -208,3 +208,9 @@ def test_memo_sees_data_changed_in_place():
     np.testing.assert_allclose(obj.jac(x, data), [-10.0, -10.0])
     np.testing.assert_allclose(obj.hessp(x, np.ones(2), data), [2.0, 2.0])
     assert obj.n_passes == 3  # a new pass for the new data, one recording for the products
+
+
+def test_trust_constr_callback_returning_true_stops_as_in_scipy():
+    res = so.minimize(rosen, X0, method="trust-constr",
+                      callback=lambda xk, state: state.nit >= 3)
+    assert res.nit == 3 and res.status == 3
