@@ -175,7 +175,6 @@ def check(model_file, assignments, fmt, output_file):
 
     model = _load(model_file, assignments)
     report, passed = check_model(model)
-    report.where = "check"
     parameters = {n: {"value": p.value, "unit": p.unit, "fixed": p.fixed}
                   for n, p in model.parameters.items()}
     result = RunResult(model.name, model.kind, model.path, parameters, [report], model.seed,

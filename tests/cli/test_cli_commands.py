@@ -178,3 +178,13 @@ def test_installed_entry_point_runs_as_a_subprocess(tmp_path):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"error: {bad}: outputs.f:")
+
+
+@pytest.mark.parametrize("doc, name", [("model-files.md", "rosenbrock.toml"),
+                                       ("model-files.md", "decay_fit.toml"),
+                                       ("model-files.md", "european.toml")])
+def test_docs_show_the_real_output(doc, name, monkeypatch):
+    monkeypatch.chdir(os.path.join(os.path.dirname(__file__), "..", ".."))
+    with open(os.path.join("docs", doc)) as handle:
+        text = handle.read()
+    assert invoke("run", f"examples/models/{name}", "--quiet").output.rstrip() in text
