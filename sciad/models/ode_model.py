@@ -28,11 +28,18 @@ def _right_hand_side(model: Model):
     states = model.sections["states"]
     fixed = {name: p.value for name, p in model.parameters.items() if p.fixed}
 
+    # A formula that reads no state (a constant source term, say) gets "+ 0 * y[i]", so that
+    # it still has the state's type and shape; the others are used as they are (the padding
+    # would cost two operations per component and call).
+    padded = [not (getattr(spec["rhs"], "names", None) or set()) & set(states)
+              for spec in states.values()]
+    formulas = [spec["rhs"] for spec in states.values()]
+
     def rhs(t, y, free):
         env = {**fixed, **free, "t": t}
         env.update({name: y[i] for i, name in enumerate(states)})
-        # "+ 0 * y[i]": a constant right-hand side still has the state's type and shape
-        return [spec["rhs"](env) + 0.0 * y[i] for i, spec in enumerate(states.values())]
+        return [formula(env) + 0.0 * y[i] if pad else formula(env)
+                for i, (formula, pad) in enumerate(zip(formulas, padded))]
     return rhs
 
 

@@ -225,3 +225,22 @@ def test_usage_errors_exit_2(workdir):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2, (args, result.output)
         assert phrase in result.output, (args, result.output)
+
+
+@pytest.mark.parametrize("source, phrase", [
+    ("MODEL = {", "importing the Python model failed: SyntaxError"),
+    ("raise RuntimeError('boom')", "importing the Python model failed: RuntimeError: boom"),
+    ("model = {}", "must define a dict named MODEL"),
+    ("MODEL = [1, 2]", "the model must be a table"),
+    ("MODEL = {'name': 'p', 'kind': 'function', 'parameters': {'x': 1.0},\n"
+     " 'outputs': {'f': lambda env: env['nope']}, 'analysis': [{'type': 'sensitivity'}]}",
+     "KeyError"),
+])
+def test_broken_python_model_files(workdir, source, phrase):
+    path = workdir / "model.py"
+    path.write_text(source)
+    result = CliRunner().invoke(main, ["run", str(path), "--quiet"])
+    assert result.exit_code in (1, 2), result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}"), result.output
+    assert phrase in lines[0], lines[0]

@@ -166,3 +166,18 @@ def test_validation_lists_every_problem_with_its_location(tmp_path):
     for where in ("parameters.x.value", "parameters.y.bounds", "outputs.f",
                   "analysis[0].type"):
         assert any(f": {where}" in p for p in problems), where
+
+
+def test_normal_modes_of_a_lennard_jones_dimer_match_the_closed_form(tmp_path):
+    r0 = 2.0 ** (1.0 / 6.0)   # the minimum of 4 (r^-12 - r^-6)
+    (tmp_path / "dimer.xyz").write_text(f"2\ndimer\nAr 0 0 0\nAr {r0!r} 0 0\n")
+    (tmp_path / "dimer.toml").write_text(
+        'name = "dimer"\nkind = "particles"\n[parameters]\nepsilon = 1.0\nsigma = 1.0\n'
+        '[system]\nfile = "dimer.xyz"\nmasses = 2.0\n[potential]\ntype = "lj"\n'
+        '[[analysis]]\ntype = "normal_modes"\ncount = 6\n[[analysis]]\ntype = "forces"\n')
+    modes, forces = run_model(load_model(str(tmp_path / "dimer.toml"))).analyses
+    frequencies = sorted(values(modes).values())
+    # V''(r0) = 36 2^(2/3) epsilon / sigma^2; reduced mass m/2 = 1
+    assert frequencies[-1] == pytest.approx(math.sqrt(36 * 2 ** (2 / 3)), rel=1e-10)
+    assert max(abs(f) for f in frequencies[:-1]) < 1e-6
+    assert values(forces)["energy", "", "value"] == pytest.approx(-1.0, rel=1e-12)
