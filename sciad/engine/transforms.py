@@ -119,11 +119,14 @@ def _split_aux(out, has_aux):
 
 
 def _ones_cotangent(value, what):
-    shape = np.shape(value)
-    if int(np.prod(shape)) != 1:
+    if isinstance(value, (np.ndarray, np.generic)):
+        shape, size, dtype = value.shape, value.size, value.dtype
+    else:
+        shape, dtype = np.shape(value), np.result_type(value)
+        size = int(np.prod(shape))
+    if size != 1:
         raise TypeError(f"{what} needs a scalar output, but the function returned shape {shape}; "
                         "use sciad.jacobian for vector outputs, or sciad.vjp with a cotangent")
-    dtype = np.result_type(value)
     if dtype.kind == "c":
         raise TypeError(f"{what} needs a real scalar output, got {dtype}; take np.real or np.abs")
     if dtype.kind != "f":
