@@ -57,11 +57,11 @@ def main(ctx: click.Context, debug: bool):
 
     \b
     Examples:
-      sciad run examples/models/rosenbrock.toml
-      sciad run examples/models/sir.toml --format json -o sir.json --plot sir.png
-      sciad validate examples/models/decay_fit.toml
-      sciad check examples/models/european.toml
-      sciad forces examples/models/argon.xyz --potential lj --epsilon 0.0104 --sigma 3.4 --cutoff 8.5
+      sciad run examples/rosenbrock.toml
+      sciad run examples/sir.toml --format json -o sir.json --plot sir.png
+      sciad validate examples/decay_fit.toml
+      sciad check examples/european.toml
+      sciad forces examples/argon.xyz --potential lj --epsilon 0.0104 --sigma 3.4 --cutoff 8.5
       sciad greeks --spot 42 --strike 40 --maturity 0.5 --rate 0.1 --vol 0.2
     """
     ctx.meta["sciad.debug"] = debug
@@ -117,7 +117,7 @@ def run(model_file, fmt, output_file, plot, plot_dir, assignments, seed, quiet):
 
     \b
     Example:
-      sciad run examples/models/sir.toml --set beta=0.4 --format csv -o sir.csv
+      sciad run examples/sir.toml --set beta=0.4 --format csv -o sir.csv
     """
     from sciad.models import run_model
 
@@ -140,7 +140,7 @@ def validate(model_file):
 
     \b
     Example:
-      sciad validate examples/models/decay_fit.toml
+      sciad validate examples/decay_fit.toml
     """
     from sciad.models import ModelValidationError, load_model
 
@@ -169,7 +169,7 @@ def check(model_file, assignments, fmt, output_file):
 
     \b
     Example:
-      sciad check examples/models/rosenbrock.toml
+      sciad check examples/rosenbrock.toml
     """
     from sciad.models import RunResult, check_model
 

@@ -40,7 +40,7 @@ def forces(xyz_file, potential, epsilon, sigma, depth, width, r0, cutoff, masses
 
     \b
     Example:
-      sciad forces examples/models/argon.xyz --potential lj --epsilon 0.0104 --sigma 3.4 --cutoff 8.5
+      sciad forces examples/argon.xyz --potential lj --epsilon 0.0104 --sigma 3.4 --cutoff 8.5
     """
     from sciad.models import run_model
     from sciad.models.schema import Analysis, build_model

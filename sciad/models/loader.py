@@ -45,7 +45,7 @@ def load_model(path: str | os.PathLike, overrides: Mapping[str, Any] | None = No
 
     Examples
     --------
-    >>> model = load_model("examples/models/rosenbrock.toml")
+    >>> model = load_model("examples/rosenbrock.toml")
     >>> model.kind, sorted(model.parameters)
     ('function', ['a', 'b', 'x', 'y'])
     """

@@ -1,7 +1,7 @@
 """Run the analyses a model file declares, and check its derivatives.
 
 >>> from sciad.models import load_model, run_model
->>> result = run_model(load_model("examples/models/rosenbrock.toml"))
+>>> result = run_model(load_model("examples/rosenbrock.toml"))
 >>> [a.type for a in result.analyses]
 ['sensitivity', 'minimize']
 """

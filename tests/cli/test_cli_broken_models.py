@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from sciad.cli.main import main
 
-EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "models")
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
 
 HEAD = 'name = "m"\nkind = "function"\n'
 PARAMS = '[parameters]\nx = { value = 1.0, bounds = [0.0, 2.0] }\n'

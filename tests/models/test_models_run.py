@@ -12,7 +12,7 @@ from scipy.stats import norm
 from sciad.models import check_model, load_model, run_model
 from sciad.models.schema import ModelValidationError
 
-EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "models")
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
 
 
 def example(name):
