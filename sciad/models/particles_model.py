@@ -29,8 +29,10 @@ def particle_system(model: Model) -> tuple[Any, Any, np.ndarray]:
         if potential["type"] != "soft_sphere" else {}
     pair = factory(**{p: model.parameters[p].value for p in parameter_names}, **options)
     frame = system["frame"]
-    space = physics.periodic(frame.cell) if frame.cell is not None and all(frame.pbc) \
-        else physics.free()
+    try:
+        space = frame.space()  # refuses slabs and pbc without a Lattice instead of going free
+    except physics.XYZFormatError as exc:
+        raise ModelFileError(f"{model.path}: system.file: {exc}") from None
     return physics.pair_energy(pair, space), space, np.asarray(frame.positions, dtype=float)
 
 

@@ -244,3 +244,12 @@ def test_broken_python_model_files(workdir, source, phrase):
     lines = result.output.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}"), result.output
     assert phrase in lines[0], lines[0]
+
+
+def test_slab_xyz_is_refused_not_treated_as_free_space(tmp_path):
+    shutil.copy(os.path.join(EXAMPLES, "argon.toml"), tmp_path / "argon.toml")
+    with open(os.path.join(EXAMPLES, "argon.xyz")) as source:
+        (tmp_path / "argon.xyz").write_text(source.read().replace('pbc="T T T"', 'pbc="T T F"'))
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "argon.toml")])
+    assert result.exit_code == 2
+    assert "system.file" in result.output and "pbc=(True, True, False)" in result.output
