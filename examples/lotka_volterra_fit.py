@@ -3,7 +3,7 @@
 The loss is the squared misfit of sciad.ode.odeint's states to the data at 21 times; its gradient
 with respect to the parameter dict comes from sciad.grad, which runs the checkpointed adjoint.
 L-BFGS-B (with bounds that keep the populations from exploding in the line search) then fits.
-Run: ``python examples/ode_parameter_estimation.py [figure.png]``.
+Run: ``python examples/lotka_volterra_fit.py [figure.png]``.
 """
 
 import sys
