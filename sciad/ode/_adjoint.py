@@ -31,11 +31,13 @@ import numpy as np
 import scipy.sparse
 
 from ._integrate import integrate
-from ._rhs import Rhs
+from ._rhs import Rhs, check_finite
 
 __all__ = ["BackwardOptions", "adjoint_gradient"]
 
 _BACKWARD = "the backward (adjoint) pass"
+_ADJOINT_RATE = ("in the backward (adjoint) pass, the right-hand side's derivative "
+                 "(lam df/dy, lam df/dp)")
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,8 @@ def _adjoint_segment(rhs: Rhs, theta, segment, state_at, lam, mu, options):
                 pullbacks.clear()
             pull = pullbacks[t] = rhs.recorded_pullback(t, state_at(t), theta)
         lam_fy, lam_fp = pull(a[:n])
-        return np.concatenate([-lam_fy, -lam_fp])
+        return check_finite(np.concatenate([-lam_fy, -lam_fp]), t, lambda: state_at(t),
+                            _ADJOINT_RATE)
 
     def adjoint_jac(t, a):
         _, f_y, f_p = rhs.linearize(t, state_at(t), theta)
@@ -126,7 +129,7 @@ def _backsolve_segment(rhs: Rhs, theta, segment, y_end, lam, mu, options):
 
     def joint_rate(t, a):
         f, lam_fy, lam_fp = rhs.pullback(t, a[:n], theta, a[n:2 * n])
-        return np.concatenate([f, -lam_fy, -lam_fp])
+        return check_finite(np.concatenate([f, -lam_fy, -lam_fp]), t, a[:n], _ADJOINT_RATE)
 
     def joint_jac(t, a):
         _, f_y, f_p = rhs.linearize(t, a[:n], theta)

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse
 
 from ._integrate import integrate
-from ._rhs import Rhs, raw
+from ._rhs import Rhs, check_finite, raw
 
 __all__ = ["augmented_rhs", "augmented_initial", "augmented_jac", "solve_forward",
            "split_augmented"]
@@ -45,15 +45,15 @@ def augmented_rhs(rhs: Rhs, t, z, theta):
     return np.concatenate([f, np.reshape(sensitivity_rate, (-1,))])
 
 
-def augmented_jac(rhs: Rhs, theta):
-    """``I (x) df/dy`` for the Newton iterations of Radau/BDF/LSODA."""
+def augmented_jac(rhs: Rhs, theta, sparsity=None):
+    """``I (x) df/dy`` for the Newton iterations of Radau/BDF/LSODA (``sparsity``: of df/dy)."""
     blocks = rhs.n + rhs.n_params + 1
-    state_jac = rhs.jac_fun(theta)
+    state_jac = rhs.jac_fun(theta, sparsity)
 
     def jac(t, z):
         f_y = state_jac(t, z[:rhs.n])
         if blocks * rhs.n <= 200:
-            return np.kron(np.eye(blocks), f_y)
+            return np.kron(np.eye(blocks), f_y.toarray() if scipy.sparse.issparse(f_y) else f_y)
         return scipy.sparse.kron(scipy.sparse.identity(blocks), f_y, format="csc")
 
     return jac
@@ -72,10 +72,17 @@ def split_augmented(rhs: Rhs, z_columns):
 
 
 def solve_forward(rhs: Rhs, y0, theta, t_span, *, method, rtol, atol, t_eval=None,
-                  dense_output=False, stage="the forward-sensitivity solve", **options):
+                  dense_output=False, jac_sparsity=None, stage="the forward-sensitivity solve",
+                  **options):
     """Integrate the augmented system with raw values; returns scipy's result object."""
     theta = np.asarray(raw(theta), float)
     z0 = augmented_initial(rhs, np.asarray(raw(y0), float))
-    return integrate(lambda t, z: augmented_rhs(rhs, t, z, theta), t_span, z0, method=method,
-                     rtol=rtol, atol=atol, jac=augmented_jac(rhs, theta), t_eval=t_eval,
+
+    def sensitivity_rate(t, z):
+        return check_finite(augmented_rhs(rhs, t, z, theta), t, z[:rhs.n],
+                            "the right-hand side or its derivatives (sensitivity equations)")
+
+    return integrate(sensitivity_rate, t_span, z0, method=method,
+                     rtol=rtol, atol=atol, jac=augmented_jac(rhs, theta, jac_sparsity),
+                     t_eval=t_eval,
                      dense_output=dense_output, stage=stage, **options)

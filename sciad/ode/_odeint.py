@@ -20,7 +20,7 @@ from ..errors import NotDifferentiableError
 from ._adjoint import BackwardOptions, adjoint_gradient
 from ._forward import augmented_initial, augmented_rhs, solve_forward, split_augmented
 from ._integrate import check_method, integrate
-from ._rhs import Rhs, is_traced, shape_of, stack_components
+from ._rhs import Rhs, is_traced, raw, shape_of, stack_components
 
 __all__ = ["odeint"]
 
@@ -90,6 +90,9 @@ def odeint(fun: Callable, y0, t, params: Any = None, *, method: str = "RK45",
     if adjoint not in _ADJOINTS:
         raise ValueError(f"adjoint={adjoint!r}; choose one of {', '.join(_ADJOINTS)}")
     check_method(adjoint_method or method)
+    if not isinstance(checkpoints, (int, np.integer)) or checkpoints < 0:
+        raise ValueError(f"checkpoints={checkpoints!r}: give the number of extra checkpoint "
+                         "times, an integer >= 0")
     y0 = stack_components(y0)
     y0 = y0 if is_traced(y0) else np.atleast_1d(np.asarray(y0, dtype=float))
     if len(shape_of(y0)) != 1:
@@ -102,6 +105,7 @@ def odeint(fun: Callable, y0, t, params: Any = None, *, method: str = "RK45",
         raise ValueError("t must be a 1-D array of strictly increasing times (the first is the "
                          f"initial time), got {np.array2string(t, threshold=6)}")
     rhs = Rhs(fun, shape_of(y0)[0], params)
+    rhs.check_params(rhs.flatten_params(params))
     options = {"method": method, "rtol": rtol, "atol": atol, "adjoint": adjoint,
                "adjoint_method": adjoint_method, "adjoint_rtol": adjoint_rtol,
                "adjoint_atol": adjoint_atol, "checkpoints": checkpoints,
@@ -130,7 +134,8 @@ def _forward_pass(rhs: Rhs, y0, theta, t, options, record):
     mode = options["adjoint"]
     if mode == "forward":
         result = solve_forward(rhs, y0, theta, span, t_eval=t, stage="the forward pass "
-                               "(with sensitivities)", **solve)
+                               "(with sensitivities)", jac_sparsity=options["jac_sparsity"],
+                               **solve)
         states, dy_dy0, dy_dp = split_augmented(rhs, result.y)
         record["sensitivities"] = (dy_dy0, dy_dp)
         return np.ascontiguousarray(states.T)
@@ -149,16 +154,19 @@ def _forward_pass(rhs: Rhs, y0, theta, t, options, record):
 def _odeint_vjp(argnum, g, ans, args, kwargs):
     record = kwargs["record"]
     cached = record.get("cotangents")
-    if cached is None or cached[0] is not g:  # the rule is asked once per argument
+    # The engine asks the rule once per argument with the same g: solve once, hand out the
+    # parts. The key is g's identity and its values, because a cotangent buffer can be refilled
+    # in place between two backward passes (vjp_fn called twice with one array).
+    if cached is None or cached[0] is not g or not np.array_equal(cached[1], raw(g)):
         rhs, t, options = kwargs["rhs"], kwargs["t"], kwargs["options"]
         y0, leaves = args[0], list(args[1:])
         if is_traced(g, *args):
             cot_y0, cot_theta = _differentiable_cotangents(rhs, y0, leaves, t, g, options)
         else:
             cot_y0, cot_theta = _raw_cotangents(rhs, leaves, t, np.asarray(g), options, record)
-        cached = (g, [cot_y0] + rhs.split(cot_theta))
+        cached = (g, np.array(raw(g), copy=True), [cot_y0] + rhs.split(cot_theta))
         record["cotangents"] = cached
-    return cached[1][argnum]
+    return cached[2][argnum]
 
 
 def _raw_cotangents(rhs: Rhs, leaves, t, g, options, record):

@@ -30,7 +30,8 @@ from ..engine.tensor import Tensor
 from ..engine.transforms import vjp
 from ..errors import SciadError, SolverError
 
-__all__ = ["Rhs", "RhsShapeError", "raw", "is_traced", "shape_of", "stack_components"]
+__all__ = ["Rhs", "RhsShapeError", "raw", "is_traced", "shape_of", "stack_components",
+           "check_finite"]
 
 
 class RhsShapeError(SciadError, ValueError):
@@ -46,6 +47,25 @@ def raw(x):
 
 def is_traced(*values) -> bool:
     return any(type(v) is Tensor for v in values)
+
+
+def check_finite(values: np.ndarray, t: float, y, what: str) -> np.ndarray:
+    """``values``, or :class:`SolverError` if any is NaN or infinite.
+
+    ``y`` is the state for the message, or a function returning it (computed only on failure).
+
+    Every raw right-hand side handed to scipy goes through this: scipy's explicit Runge-Kutta
+    steppers loop forever on a NaN (the step-size update turns into NaN and never falls below
+    the minimum step), so a NaN must stop the solve here, with a message that says where.
+    """
+    total = values.sum()  # one reduction: NaN and inf propagate into the sum
+    if not np.isfinite(total) and not np.all(np.isfinite(values)):  # (or the sum overflowed)
+        y = y() if callable(y) else y
+        raise SolverError(
+            f"{what} returned a non-finite value at t={t:g} "
+            f"(state {np.array2string(np.asarray(y), precision=4, threshold=8)}); check the "
+            "model and its parameters, or tighten the tolerances if the state blew up")
+    return values
 
 
 def stack_components(values):
@@ -99,6 +119,14 @@ class Rhs:
             start += size
         return parts
 
+    def check_params(self, theta) -> None:
+        """Refuse NaN or infinite parameter values up front, naming them."""
+        values = np.asarray(raw(theta), float)
+        bad = [name for name, v in zip(self.names, values) if not np.isfinite(v)]
+        if bad:
+            raise ValueError(f"params has NaN or infinite values ({', '.join(bad)}); the ODE "
+                             "needs finite parameter values")
+
     def params_of(self, theta):
         if not self.takes_params:
             return None
@@ -130,12 +158,7 @@ class Rhs:
             out = np.asarray(out, dtype=float) if not isinstance(out, np.ndarray) else out
             if out.shape != (n,):
                 self(t, y, np.zeros(self.n_params))  # raises the shape error with its message
-            if not np.all(np.isfinite(out)):
-                raise SolverError(
-                    f"the right-hand side returned a non-finite value at t={t:g} "
-                    f"(state {np.array2string(y, precision=4, threshold=8)}); check the model "
-                    "and its parameters, or tighten the tolerances if the state blew up")
-            return out
+            return check_finite(out, t, y, "the right-hand side")
 
         return f
 

@@ -111,6 +111,7 @@ def solve_ivp(fun: Callable, t_span, y0, *, params: Any = None, sensitivity: str
     -0.735759
     """
     check_method(method)
+    _check_options(t_span, options)
     if is_traced(y0, t_span, *tree_leaves(params)):
         raise NotDifferentiableError(
             "sciad.ode.solve_ivp was called on values traced by sciad.grad (or another "
@@ -121,6 +122,7 @@ def solve_ivp(fun: Callable, t_span, y0, *, params: Any = None, sensitivity: str
         raise ValueError(f"y0 must be a 1-D state vector, got shape {y0.shape}")
     rhs = Rhs(fun, len(y0), params)
     theta = rhs.flatten_params(params)
+    rhs.check_params(theta)
     t_span = tuple(float(s) for s in t_span)
     if sensitivity is None:
         jac = options.pop("jac", None) or rhs.jac_fun(theta, jac_sparsity)
@@ -136,7 +138,8 @@ def solve_ivp(fun: Callable, t_span, y0, *, params: Any = None, sensitivity: str
         raise ValueError("solve_ivp(sensitivity='forward') does not take events or a "
                          "user-supplied jac: the engine differentiates fun itself")
     result = solve_forward(rhs, y0, theta, t_span, method=method, rtol=rtol, atol=atol,
-                           t_eval=t_eval, dense_output=dense_output, stage="solve_ivp "
+                           t_eval=t_eval, dense_output=dense_output, jac_sparsity=jac_sparsity,
+                           stage="solve_ivp "
                            "(with forward sensitivities)", **options)
     states, dy_dy0, dy_dp = split_augmented(rhs, result.y)
     sol = None
@@ -144,6 +147,19 @@ def solve_ivp(fun: Callable, t_span, y0, *, params: Any = None, sensitivity: str
         full, n = result.sol, rhs.n
         sol = lambda t: full(t)[:n]  # noqa: E731  the states only, as the user's system has
     return _result(result, method, rhs, states, dy_dy0, dy_dp, sol)
+
+
+def _check_options(t_span, options) -> None:
+    """Refuse the scipy options that cannot work here, saying what to do instead."""
+    if np.ndim(raw(t_span)) != 1 or len(t_span) != 2:
+        raise ValueError(f"t_span must be a pair (t0, t_end), got {t_span!r}")
+    if "args" in options:
+        raise ValueError("solve_ivp does not take args: pass the extra values as params "
+                         "(then fun(t, y, params) and they are differentiable), or bind them "
+                         "with a closure or functools.partial")
+    if options.get("vectorized"):
+        raise ValueError("solve_ivp does not take vectorized=True: sciad evaluates and "
+                         "differentiates fun one state vector at a time; leave it out")
 
 
 def _result(result, method, rhs, states, dy_dy0, dy_dp, sol) -> OdeResult:

@@ -186,3 +186,42 @@ def test_loss_on_an_early_observation_only(adjoint):
     early = sciad.grad(lambda p: odeint(lambda s, y, q: -q * y, [2.0], t, p, adjoint=adjoint,
                                         **TIGHT)[1, 0])(k)
     assert early == pytest.approx(-0.5 * 2.0 * np.exp(-0.5 * k), rel=1e-8)
+
+
+def test_vjp_function_called_twice_with_one_refilled_cotangent_buffer():
+    # the rule caches its adjoint solve per cotangent; a buffer refilled in place between two
+    # calls must give the second cotangent's gradient, not the first one's
+    t = np.array([0.0, 0.5, 1.0])
+    k, y0 = 0.7, 2.0
+    _, pull = sciad.vjp(lambda q: odeint(lambda s, y, p: -p * y, [y0], t, q, **TIGHT), k)
+    cotangent = np.zeros((3, 1))
+    cotangent[2, 0] = 1.0
+    late = pull(cotangent)[0]
+    cotangent[:] = 0.0
+    cotangent[1, 0] = 1.0
+    early = pull(cotangent)[0]
+    assert late == pytest.approx(-1.0 * y0 * np.exp(-k * 1.0), rel=1e-8)  # dy(t)/dk = -t y(t)
+    assert early == pytest.approx(-0.5 * y0 * np.exp(-k * 0.5), rel=1e-8)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value")
+@pytest.mark.filterwarnings("ignore:divide by zero")
+def test_non_finite_values_raise_instead_of_hanging_the_solver():
+    # scipy's Runge-Kutta steppers loop forever on a NaN, so every pass must stop on one
+    with pytest.raises(ValueError, match=r"params has NaN or infinite values \(k\)"):
+        odeint(lambda s, y, p: -p["k"] * y, [1.0], [0.0, 1.0], {"k": np.nan})
+    # sqrt(|y - e^-t|) is finite along the solution, its derivative is infinite there: only
+    # the backward pass meets the non-finite value
+    with pytest.raises(sciad.SolverError, match="backward .adjoint. pass.*non-finite"):
+        sciad.grad(lambda k: odeint(lambda s, y, q: -q * y + np.sqrt(np.abs(y - np.exp(-s))),
+                                    [1.0], [0.0, 1.0], k)[1, 0])(1.0)
+    # and the forward-sensitivity system, with the derivative infinite the same way
+    with pytest.raises(sciad.SolverError, match="sensitivity equations.*non-finite"):
+        sciad.grad(lambda k: odeint(lambda s, y, q: -q * y + np.sqrt(np.abs(y - np.exp(-s))),
+                                    [1.0], [0.0, 1.0], k, adjoint="forward")[1, 0])(1.0)
+
+
+@pytest.mark.parametrize("checkpoints", [-1, 2.5])
+def test_bad_checkpoint_count_is_refused(checkpoints):
+    with pytest.raises(ValueError, match="integer >= 0"):
+        odeint(lambda s, y: -y, [1.0], [0.0, 1.0], checkpoints=checkpoints)

@@ -159,3 +159,31 @@ def test_bad_options_are_rejected():
         solve_ivp(decay, (0.0, 1.0), [1.0], params={"k": 1.0}, method="Euler")
     with pytest.raises(ValueError, match="odeint"):
         solve_ivp(decay, (0.0, 1.0), [1.0], params={"k": 1.0}, sensitivity="adjoint")
+
+
+def test_scipy_options_that_cannot_work_are_refused_clearly():
+    with pytest.raises(ValueError, match="does not take args.*params"):
+        solve_ivp(lambda t, y, a: -a * y, (0.0, 1.0), [1.0], args=(2.0,))
+    with pytest.raises(ValueError, match="vectorized"):
+        solve_ivp(lambda t, y: -y, (0.0, 1.0), [1.0], method="BDF", vectorized=True)
+    with pytest.raises(ValueError, match="t_span must be a pair"):
+        solve_ivp(lambda t, y: -y, (0.0, 1.0, 2.0), [1.0])
+    with pytest.raises(ValueError, match="params has NaN"):
+        solve_ivp(decay, (0.0, 1.0), [1.0], params={"k": np.inf}, sensitivity="forward")
+
+
+def test_jac_sparsity_is_honoured_with_forward_sensitivities():
+    # reference: finite differences of tightly solved ODEs in the diffusion coefficient
+    n = 6
+    params = {"d": 3.0, "r": 2.0}
+    u = np.linspace(0.2, 1.0, n)
+    pattern = np.eye(n, dtype=bool) | np.eye(n, k=1, dtype=bool) | np.eye(n, k=-1, dtype=bool)
+    res = solve_ivp(_diffusion, (0.0, 0.5), u, params=params, sensitivity="forward",
+                    method="BDF", jac_sparsity=pattern, rtol=1e-9, atol=1e-12)
+
+    def final_state(d):
+        return solve_ivp(_diffusion, (0.0, 0.5), u, params={"d": d, "r": 2.0}, method="DOP853",
+                         rtol=1e-12, atol=1e-13).y[:, -1]
+
+    numeric = sciad.numerical_jacobian(final_state, 3.0, 1e-6)
+    np.testing.assert_allclose(res.dy_dp[:, 0, -1], numeric, rtol=1e-5, atol=1e-7)
