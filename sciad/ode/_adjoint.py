@@ -13,8 +13,9 @@ many parameters (Cao, Li, Petzold & Serban 2003).
 The state ``y(t)`` needed on the way back comes from
 
 * ``"interpolate"``: the forward solve's dense output, kept whole (fast, memory ~ steps);
-* ``"checkpoint"``: states stored at checkpoints only; each segment is re-solved forwards with
-  dense output just before its adjoint is integrated over it (memory ~ one segment);
+* ``"checkpoint"``: the dense output too while it fits in a memory budget; beyond it, states
+  stored at checkpoints only, and each segment re-solved forwards with dense output just
+  before its adjoint is integrated over it (memory ~ one segment);
 * ``"backsolve"``: the state integrated backwards with the adjoint from the stored state at each
   observation. No extra memory, but unstable for dissipative/stiff problems
   (torchdiffeq issues #100, #184), so only for memory-bound cases.
@@ -58,8 +59,9 @@ def adjoint_gradient(rhs: Rhs, theta, t, g, options: BackwardOptions, *, mode: s
                      dense=None, grid=None, grid_states=None):
     """``(dL/dy0, dL/dtheta)`` for output cotangents ``g`` (shape ``n_t x n``).
 
-    ``dense`` is the forward ``OdeSolution`` (mode "interpolate"); ``grid``/``grid_states`` are
-    the checkpoint times (a superset of ``t``) and the states there ("checkpoint", "backsolve").
+    ``dense`` is the forward ``OdeSolution`` ("interpolate", and "checkpoint" within its memory
+    budget; None: re-solve each segment); ``grid``/``grid_states`` are the checkpoint times (a
+    superset of ``t``) and the states there.
     """
     if grid is None:
         grid = np.asarray(t)
@@ -73,7 +75,7 @@ def adjoint_gradient(rhs: Rhs, theta, t, g, options: BackwardOptions, *, mode: s
         elif mode == "backsolve":
             lam, mu = _backsolve_segment(rhs, theta, segment, grid_states[k], lam, mu, options)
         else:
-            state_at = dense if mode == "interpolate" else _recompute_segment(
+            state_at = dense if dense is not None else _recompute_segment(
                 rhs, theta, segment, grid_states[k - 1], options)
             lam, mu = _adjoint_segment(rhs, theta, segment, state_at, lam, mu, options)
         lam = lam + jumps[k - 1]

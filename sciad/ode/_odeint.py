@@ -19,19 +19,20 @@ from ..engine.pytree import tree_flatten, tree_unflatten
 from ..errors import NotDifferentiableError
 from ._adjoint import BackwardOptions, adjoint_gradient
 from ._forward import augmented_initial, augmented_rhs, solve_forward, split_augmented
-from ._integrate import check_method, integrate
+from ._integrate import check_method, integrate_keeping_dense
 from ._rhs import Rhs, is_traced, raw, shape_of, stack_components
 
 __all__ = ["odeint"]
 
 _ADJOINTS = ("checkpoint", "interpolate", "forward", "backsolve")
+DENSE_BUDGET = 128 * 2 ** 20  # bytes of interpolants adjoint="checkpoint" keeps by default
 
 
 def odeint(fun: Callable, y0, t, params: Any = None, *, method: str = "RK45",
            rtol: float = 1e-6, atol: float = 1e-9, adjoint: str = "checkpoint",
            adjoint_method: str | None = None, adjoint_rtol: float | None = None,
-           adjoint_atol: float | None = None, checkpoints: int = 0, jac_sparsity=None,
-           max_step: float = np.inf):
+           adjoint_atol: float | None = None, checkpoints: int = 0,
+           dense_budget: float = DENSE_BUDGET, jac_sparsity=None, max_step: float = np.inf):
     """The states at the times ``t``, differentiable with respect to ``y0`` and ``params``.
 
     Parameters
@@ -52,16 +53,22 @@ def odeint(fun: Callable, y0, t, params: Any = None, *, method: str = "RK45",
     rtol, atol : float
         Tolerances of the forward solve.
     adjoint : {"checkpoint", "interpolate", "forward", "backsolve"}
-        How the derivative is computed. "checkpoint": adjoint, states kept only at ``t`` (and
-        ``checkpoints`` extra times), each segment re-solved with dense output on the way back.
-        "interpolate": adjoint over the forward solve's dense output (faster, more memory).
+        How the derivative is computed. "checkpoint": adjoint over the forward solve's dense
+        output while it fits in ``dense_budget`` bytes; beyond that, states kept only at ``t``
+        (and ``checkpoints`` extra times) and each segment re-solved with dense output on the
+        way back. "interpolate": adjoint over the forward solve's dense output, kept whatever
+        its size.
         "forward": forward sensitivities (cheapest for a few parameters and states).
         "backsolve": state re-integrated backwards (least memory, least accurate; unstable on
         stiff or strongly dissipative problems).
     adjoint_method, adjoint_rtol, adjoint_atol : optional
         Method and tolerances of the backward pass (default: those of the forward solve).
     checkpoints : int
-        Extra, evenly spaced checkpoint times for ``adjoint="checkpoint"``.
+        Extra, evenly spaced checkpoint times for ``adjoint="checkpoint"`` (used when the dense
+        output is over budget).
+    dense_budget : float
+        Bytes of the forward solve's dense output that ``adjoint="checkpoint"`` may keep
+        (default 128 MiB); 0 always re-solves the segments (least memory).
     jac_sparsity : array_like, optional
         Sparsity pattern of ``df/dy``: the implicit methods then get a sparse Jacobian computed
         with one reverse pass per colour of a row colouring.
@@ -93,6 +100,8 @@ def odeint(fun: Callable, y0, t, params: Any = None, *, method: str = "RK45",
     if not isinstance(checkpoints, (int, np.integer)) or checkpoints < 0:
         raise ValueError(f"checkpoints={checkpoints!r}: give the number of extra checkpoint "
                          "times, an integer >= 0")
+    if not dense_budget >= 0:
+        raise ValueError(f"dense_budget={dense_budget!r}: give a number of bytes >= 0")
     y0 = stack_components(y0)
     y0 = y0 if is_traced(y0) else np.atleast_1d(np.asarray(y0, dtype=float))
     if len(shape_of(y0)) != 1:
@@ -109,6 +118,7 @@ def odeint(fun: Callable, y0, t, params: Any = None, *, method: str = "RK45",
     options = {"method": method, "rtol": rtol, "atol": atol, "adjoint": adjoint,
                "adjoint_method": adjoint_method, "adjoint_rtol": adjoint_rtol,
                "adjoint_atol": adjoint_atol, "checkpoints": checkpoints,
+               "dense_budget": dense_budget,
                "jac_sparsity": jac_sparsity, "max_step": max_step}
     leaves = tree_flatten(params)[0]
     if not is_traced(y0, *leaves):
@@ -142,12 +152,13 @@ def _forward_pass(rhs: Rhs, y0, theta, t, options, record):
     grid = t
     if mode == "checkpoint" and options["checkpoints"]:
         grid = np.union1d(t, np.linspace(t[0], t[-1], options["checkpoints"] + 2))
-    result = integrate(rhs.numpy_fun(theta), span, y0, t_eval=grid,
-                       dense_output=mode == "interpolate",
-                       jac=rhs.jac_fun(theta, options["jac_sparsity"]),
-                       stage="the forward pass", **solve)
-    grid_states = np.ascontiguousarray(result.y.T)
-    record.update(grid=grid, grid_states=grid_states, dense=result.sol)
+    # "interpolate" keeps the whole dense output; "checkpoint" keeps it while it fits in the
+    # budget, which spares the adjoint a second forward solve; "backsolve" needs none
+    budget = {"interpolate": np.inf, "checkpoint": options["dense_budget"]}.get(mode, 0)
+    grid_states, dense = integrate_keeping_dense(
+        rhs.numpy_fun(theta), grid, np.asarray(y0, float), dense_budget=budget,
+        jac=rhs.jac_fun(theta, options["jac_sparsity"]), stage="the forward pass", **solve)
+    record.update(grid=grid, grid_states=grid_states, dense=dense)
     return grid_states[np.searchsorted(grid, t)]
 
 

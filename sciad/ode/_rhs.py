@@ -58,8 +58,10 @@ def check_finite(values: np.ndarray, t: float, y, what: str) -> np.ndarray:
     steppers loop forever on a NaN (the step-size update turns into NaN and never falls below
     the minimum step), so a NaN must stop the solve here, with a message that says where.
     """
-    total = values.sum()  # one reduction: NaN and inf propagate into the sum
-    if not np.isfinite(total) and not np.all(np.isfinite(values)):  # (or the sum overflowed)
+    total = values.sum()  # one reduction: NaN and inf propagate into the sum, and
+    #                       total - total is 0 for a finite number, NaN otherwise (cheaper
+    #                       than np.isfinite on every evaluation); recheck in case it overflowed
+    if not total - total == 0 and not np.all(np.isfinite(values)):
         y = y() if callable(y) else y
         raise SolverError(
             f"{what} returned a non-finite value at t={t:g} "
@@ -99,6 +101,7 @@ class Rhs:
         self.leaf_sizes = [int(np.prod(s)) for s in self.leaf_shapes]
         self.n_params = sum(self.leaf_sizes)
         self.names = _element_names(params, self.leaf_shapes) if self.takes_params else []
+        self._params_cache = None
 
     # --- parameters: pytree <-> flat vector ------------------------------------------------
     def flatten_params(self, params) -> Any:
@@ -130,7 +133,13 @@ class Rhs:
     def params_of(self, theta):
         if not self.takes_params:
             return None
-        return tree_unflatten(self.treedef, self.split(theta))
+        cached = self._params_cache
+        if cached is not None and cached[0] is theta:  # one theta serves a whole solve
+            return cached[1]
+        params = tree_unflatten(self.treedef, self.split(theta))
+        if not is_traced(theta):
+            self._params_cache = (theta, params)
+        return params
 
     # --- evaluation ----------------------------------------------------------------------------
     def __call__(self, t, y, theta):

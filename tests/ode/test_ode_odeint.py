@@ -47,14 +47,16 @@ def _linear_loss_reference(a, y0):
     return sum(np.sum((scipy.linalg.expm(a * tk) @ y0) ** 2) for tk in T_OBS)
 
 
-@pytest.mark.parametrize("adjoint", ADJOINTS)
+@pytest.mark.parametrize("adjoint", ADJOINTS + ["checkpoint, re-solved"])
 @pytest.mark.parametrize("method", ["DOP853", "Radau"])
 def test_linear_system_gradient_matches_expm(adjoint, method):
     rtol = 1e-10 if method == "DOP853" else 1e-8  # Radau: fewer, costlier steps
+    # "re-solved": no dense output kept, every segment solved again on the way back
+    budget = {"dense_budget": 0} if adjoint.endswith("re-solved") else {}
 
     def loss(a, y0):
-        return np.sum(odeint(_linear, y0, T_OBS, a, method=method, adjoint=adjoint,
-                             rtol=rtol, atol=1e-12) ** 2)
+        return np.sum(odeint(_linear, y0, T_OBS, a, method=method, adjoint=adjoint.split(",")[0],
+                             rtol=rtol, atol=1e-12, **budget) ** 2)
 
     d_a, d_y0 = sciad.grad(loss, argnums=(0, 1))(A, Y0)
     ref_a = sciad.numerical_jacobian(lambda a: _linear_loss_reference(a, Y0), A)
@@ -80,8 +82,9 @@ def test_second_derivatives_through_odeint_match_expm():
     np.testing.assert_allclose(sciad.hessian(loss)(a0), numeric, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("adjoint", ["checkpoint", "interpolate", "forward"])
-def test_lotka_volterra_three_ways(adjoint):
+@pytest.mark.parametrize("adjoint, budget", [("checkpoint", 0), ("checkpoint", 3000),
+                                             ("interpolate", 0), ("forward", 0)])
+def test_lotka_volterra_three_ways(adjoint, budget):
     # observations at many times, a loss on all of them; compare with finite differences of
     # tightly solved ODEs
     t = np.linspace(0.0, 4.0, 5)
@@ -91,7 +94,9 @@ def test_lotka_volterra_three_ways(adjoint):
     vector = np.array([LV_PARAMS[k] for k in names])
 
     def loss(p):
-        ys = odeint(lotka_volterra, y0, t, p, adjoint=adjoint, checkpoints=3, **TIGHT)
+        # dense_budget 3000 bytes: the dense output is dropped part-way through the solve
+        ys = odeint(lotka_volterra, y0, t, p, adjoint=adjoint, checkpoints=3,
+                    dense_budget=budget, **TIGHT)
         return np.sum((ys - target) ** 2)
 
     def reference(v):
@@ -225,3 +230,28 @@ def test_non_finite_values_raise_instead_of_hanging_the_solver():
 def test_bad_checkpoint_count_is_refused(checkpoints):
     with pytest.raises(ValueError, match="integer >= 0"):
         odeint(lambda s, y: -y, [1.0], [0.0, 1.0], checkpoints=checkpoints)
+
+
+@pytest.mark.parametrize("method", ["RK45", "BDF", "LSODA"])
+@pytest.mark.parametrize("budget", [0, np.inf])
+def test_forward_pass_states_match_scipy_solve_ivp(method, budget):
+    # the forward pass steps scipy's solver itself to keep the dense output within a budget;
+    # its states must be scipy's solve_ivp's, and the kept interpolant must pass through them
+    import scipy.integrate
+
+    from sciad.ode._integrate import integrate_keeping_dense
+
+    grid = np.linspace(0.0, 4.0, 6)
+    y0 = np.array([10.0, 5.0])
+    fun = lambda s, y: np.array(lotka_volterra(s, y, LV_PARAMS))  # noqa: E731
+    states, dense = integrate_keeping_dense(fun, grid, y0, method=method, rtol=1e-8,
+                                            atol=1e-10, stage="a test", dense_budget=budget)
+    reference = scipy.integrate.solve_ivp(fun, (0.0, 4.0), y0, method=method, t_eval=grid,
+                                          rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(states, reference.y.T, rtol=1e-12)
+    if budget == 0:
+        assert dense is None
+    else:
+        np.testing.assert_allclose(dense(grid).T, states, rtol=1e-12)
+    with pytest.raises(ValueError, match="dense_budget"):
+        odeint(lotka_volterra, y0, grid, LV_PARAMS, dense_budget=-1)
