@@ -1,4 +1,4 @@
-"""Cumulative reductions (cumsum, cumprod) and the log-sum-exp reduction.
+"""Cumulative reductions (cumsum, cumprod), their inverse (diff) and the log-sum-exp reduction.
 
 ``scipy.special.logsumexp`` is a Python function, not a ufunc: in scipy 1.17 it converts its
 arguments with ``np.asanyarray`` (through its array-API layer, which only recognises foreign
@@ -15,7 +15,7 @@ from scipy.special import logsumexp as scipy_logsumexp
 
 from .. import tensor as tensor_module
 from ..control import stop_gradient
-from ..registry import defvjp, dtype_of, shape_of, unbroadcast
+from ..registry import composite, defvjp, dtype_of, shape_of, unbroadcast
 from .reductions import normalize_axis
 
 __all__ = ["logsumexp"]
@@ -78,6 +78,45 @@ def _cumprod_vjp(g, ans, x, axis=None, dtype=None, out=None):
 
 defvjp(np.cumsum, _cumsum_vjp)
 defvjp(np.cumprod, _cumprod_vjp)
+
+
+def _diff_edge(value, shape, axis):
+    """A scalar ``prepend``/``append`` broadcast to one slice along ``axis``, as numpy does."""
+    if np.ndim(value) != 0:
+        return value
+    edge_shape = list(shape)
+    edge_shape[axis] = 1
+    return np.broadcast_to(value, tuple(edge_shape))
+
+
+def _diff(a, n=1, axis=-1, prepend=np._NoValue, append=np._NoValue):
+    """``np.diff`` as differences of slices, so it differentiates (in ``a``, ``prepend`` and
+    ``append``) to any order; the model-file language offers ``diff`` to formulas."""
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n!r}")
+    if n == 0:
+        return a
+    ndim = np.ndim(a)
+    if ndim == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    axis %= ndim
+    if prepend is not np._NoValue or append is not np._NoValue:
+        pieces = [a]
+        if prepend is not np._NoValue:
+            pieces.insert(0, _diff_edge(prepend, np.shape(a), axis))
+        if append is not np._NoValue:
+            pieces.append(_diff_edge(append, np.shape(a), axis))
+        a = np.concatenate(pieces, axis=axis)
+    later = tuple(slice(1, None) if k == axis else slice(None) for k in range(ndim))
+    earlier = tuple(slice(None, -1) if k == axis else slice(None) for k in range(ndim))
+    for _ in range(n):
+        a = a[later] - a[earlier]
+    return a
+
+
+composite(np.diff, _diff)
 
 
 def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False):
