@@ -95,9 +95,20 @@ def emit(result, fmt: str, output_file: str | None, plot: str | None = None,
                 click.echo("no analysis of this model has a figure", err=True)
 
 
+def _folder_exists(ctx: click.Context, param: click.Parameter, path: str | None) -> str | None:
+    """Refuse a file in a missing folder before any analysis runs (not minutes later, with
+    the name of the temporary file that could not be created)."""
+    if path:
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise click.BadParameter(f"the folder {folder} does not exist; create it first")
+    return path
+
+
 _FORMAT = click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="table",
                        show_default=True, help="Output format.")
 _OUTPUT = click.option("-o", "--output", "output_file", type=click.Path(dir_okay=False),
+                       callback=_folder_exists,
                        help="Write the output to FILE (atomically) instead of stdout.")
 
 
@@ -105,7 +116,8 @@ _OUTPUT = click.option("-o", "--output", "output_file", type=click.Path(dir_okay
 @click.argument("model_file", type=click.Path(dir_okay=False))
 @_FORMAT
 @_OUTPUT
-@click.option("--plot", type=click.Path(dir_okay=False), help="One PNG with every figure.")
+@click.option("--plot", type=click.Path(dir_okay=False), callback=_folder_exists,
+              help="One PNG with every figure.")
 @click.option("--plot-dir", type=click.Path(file_okay=False), help="One PNG per analysis here.")
 @click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
               help="Override a parameter's value (repeatable).")

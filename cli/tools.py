@@ -95,7 +95,8 @@ def greeks(spot, strike, maturity, rate, vol, dividend, kind, style, method, pat
     analysis = {"type": "greeks", "method": method, "n_paths": paths, "american": american}
     if steps is not None:
         analysis["n_steps" if method == "mc" else "steps"] = steps
-    raw = {"name": f"{style}-{kind}", "kind": "option", "seed": seed,
+    # the title names what was priced: a tree with early exercise is an American option
+    raw = {"name": f"{'american' if american else style}-{kind}", "kind": "option", "seed": seed,
            "contract": {"style": style, "kind": kind, "strike": strike, "maturity": maturity},
            "market": {"spot": spot, "rate": rate, "vol": vol, "dividend": dividend},
            "analysis": [analysis]}

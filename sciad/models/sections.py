@@ -198,7 +198,8 @@ def _check_system(problems: Problems, raw: Mapping) -> dict[str, Any]:
         problems.add("system.file", f"cannot read {path}: {exc.strerror or exc}")
         return {}
     except (PhysicsError, IndexError, ValueError) as exc:
-        problems.add("system.file", f"{path}: {exc}")
+        message = str(exc)  # read_xyz's messages name the file already, most of them
+        problems.add("system.file", message if message.startswith(path) else f"{path}: {message}")
         return {}
     return {"file": path, "frame": frame, "masses": masses or 1.0}
 
