@@ -61,6 +61,9 @@ _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: np.logical_no
 _COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
             ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
 _BOOLEAN = {ast.And: np.logical_and, ast.Or: np.logical_or}
+# What a user coming from a spreadsheet or MATLAB most likely meant by a rejected operator.
+_OPERATOR_HINTS = {ast.BitXor: " ('^'; a power is written '**')", ast.BitAnd: " ('&'; use 'and')",
+                   ast.BitOr: " ('|'; use 'or')", ast.Invert: " ('~'; use 'not')"}
 # The evaluation errors a formula can meet on bad values (shapes, indices, overflow); they
 # become ExpressionError so a caller sees which formula failed, never a bare traceback.
 _EVALUATION_ERRORS = (TypeError, ValueError, IndexError, ZeroDivisionError, OverflowError,
@@ -193,14 +196,16 @@ class _Compiler:
     def _BinOp(self, node: ast.BinOp, depth: int) -> _Evaluator:
         op = _BINARY.get(type(node.op))
         if op is None:
-            raise self.reject(f"the operator {type(node.op).__name__}")
+            raise self.reject(f"the operator {type(node.op).__name__}"
+                              f"{_OPERATOR_HINTS.get(type(node.op), '')}")
         left, right = self.compile(node.left, depth), self.compile(node.right, depth)
         return lambda env: op(left(env), right(env))
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> _Evaluator:
         op = _UNARY.get(type(node.op))
         if op is None:
-            raise self.reject(f"the operator {type(node.op).__name__}")
+            raise self.reject(f"the operator {type(node.op).__name__}"
+                              f"{_OPERATOR_HINTS.get(type(node.op), '')}")
         operand = self.compile(node.operand, depth)
         return lambda env: op(operand(env))
 
@@ -234,6 +239,11 @@ class _Compiler:
         return lambda env: np.where(test(env), body(env), orelse(env))
 
     def _Call(self, node: ast.Call, depth: int) -> _Evaluator:
+        if isinstance(node.func, ast.Attribute) and node.func.attr in FUNCTIONS:
+            raise ExpressionError(  # np.exp(x): the function exists under its bare name
+                f"{self.where}: attribute access ('.') is not allowed in a formula "
+                f"({self.source!r}); call functions by name alone: {node.func.attr}(...), not "
+                f"{ast.unparse(node.func)}(...)")
         if not isinstance(node.func, ast.Name):
             raise self.reject("calling " + _describe(node.func))
         name = node.func.id

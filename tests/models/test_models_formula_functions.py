@@ -1,5 +1,6 @@
-"""Every function the formula language offers differentiates: a formula a model file may write
-never stops an analysis with "no derivative rule" (``diff`` did, in an ODE model's outputs)."""
+"""The formula language as a first user meets it: every function it offers differentiates (a
+formula never stops an analysis with "no derivative rule", as ``diff`` did in an ODE model's
+outputs), and a rejected formula says what to write instead (``x^2``, ``np.exp(x)``)."""
 
 import math
 
@@ -8,7 +9,7 @@ import pytest
 
 import sciad
 from sciad.models import load_model, run_model
-from sciad.models.expressions import FUNCTIONS, compile_expression
+from sciad.models.expressions import FUNCTIONS, ExpressionError, compile_expression
 
 # one formula per function, over a vector ``v`` (entries in (0.2, 0.8), inside every domain)
 # and scalars ``a``, ``b``; reductions and cumulative functions take the vector
@@ -61,3 +62,15 @@ type = "sensitivity"
     dy = np.diff(np.exp(-k * t))
     d_dy = np.diff(-t * np.exp(-k * t))
     assert rows["second", "k"] == pytest.approx(np.sum(2 * dy * d_dy), rel=1e-7)
+
+
+@pytest.mark.parametrize("formula, hint", [
+    ("x^2", "the operator BitXor ('^'; a power is written '**')"),
+    ("x & y", "use 'and'"), ("x | y", "use 'or'"), ("~x", "use 'not'"),
+    ("np.exp(x)", "call functions by name alone: exp(...), not np.exp(...)"),
+    ("numpy.sqrt(x)", "sqrt(...), not numpy.sqrt(...)"),
+])
+def test_rejected_formulas_say_what_to_write_instead(formula, hint):
+    with pytest.raises(ExpressionError, match="is not allowed in a formula") as error:
+        compile_expression(formula, ["x", "y"], where="f.toml: outputs.f")
+    assert hint in str(error.value) and str(error.value).startswith("f.toml: outputs.f: ")
