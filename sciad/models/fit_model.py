@@ -53,7 +53,7 @@ def fit(model: Model, analysis: Analysis, **_: Any) -> AnalysisResult:
     residuals = y - curve(x, *popt)
     weighted = residuals / sigma if sigma is not None else residuals
     rows.append(row(name, "", "chi_square" if sigma is not None else "residual_sum_of_squares",
-                    np.sum(weighted ** 2), "" if sigma is not None else f"({y_unit})^2"))
+                    np.sum(weighted ** 2), "" if sigma is not None else _squared(y_unit)))
     scale = np.sqrt(np.outer(np.diag(pcov), np.diag(pcov)))
     details = {"correlation": dict(zip(free, (pcov / scale).tolist())),
                "residuals": residuals, "n_points": len(x)}
@@ -73,3 +73,11 @@ def fit(model: Model, analysis: Analysis, **_: Any) -> AnalysisResult:
         ax.legend()
         return ax
     return AnalysisResult("fit", analysis.where, rows, details, plot=plot)
+
+
+def _squared(unit: str) -> str:
+    """The unit of a sum of squared residuals: none for a unitless output (not "()^2"), and
+    parentheses only around a compound unit ("(mg/L)^2", "m^2")."""
+    if not unit:
+        return ""
+    return f"{unit}^2" if unit.isalnum() else f"({unit})^2"
