@@ -20,8 +20,9 @@ The state ``y(t)`` needed on the way back comes from
   observation. No extra memory, but unstable for dissipative/stiff problems
   (torchdiffeq issues #100, #184), so only for memory-bound cases.
 
-The backward pass has its own method and tolerances, and the implicit methods get the exact
-adjoint Jacobian ``[[-df/dy^T, 0], [-df/dtheta^T, 0]]``.
+The backward pass has its own method and tolerances, and the implicit methods get the adjoint's
+Jacobian ``-df/dy^T`` (sparse with ``jac_sparsity``; the quadrature rows are left out of the
+Newton matrix, see :func:`_newton_matrix`).
 """
 
 from __future__ import annotations
@@ -115,9 +116,10 @@ def _adjoint_segment(rhs: Rhs, theta, segment, state_at, lam, mu, options):
         return check_finite(np.concatenate([-lam_fy, -lam_fp]), t, lambda: state_at(t),
                             _ADJOINT_RATE)
 
+    state_jac = rhs.jac_fun(theta, options.jac_sparsity)
+
     def adjoint_jac(t, a):
-        _, f_y, f_p = rhs.linearize(t, state_at(t), theta)
-        return _block_jac(-f_y.T, -f_p.T)
+        return _newton_matrix(-state_jac(t, state_at(t)).T, rhs.n_params)
 
     result = integrate(adjoint_rate, segment, np.concatenate([lam, mu]), method=options.method,
                        rtol=options.rtol, atol=options.atol, jac=adjoint_jac, stage=_BACKWARD,
@@ -133,13 +135,16 @@ def _backsolve_segment(rhs: Rhs, theta, segment, y_end, lam, mu, options):
         f, lam_fy, lam_fp = rhs.pullback(t, a[:n], theta, a[n:2 * n])
         return check_finite(np.concatenate([f, -lam_fy, -lam_fp]), t, a[:n], _ADJOINT_RATE)
 
+    state_jac = rhs.jac_fun(theta, options.jac_sparsity)
+
     def joint_jac(t, a):
-        _, f_y, f_p = rhs.linearize(t, a[:n], theta)
         # the coupling of lam' to y (second derivatives) is left out of the Newton matrix
-        zeros = np.zeros_like(f_y)
-        upper = np.block([[f_y, zeros], [zeros, -f_y.T]])
-        lower = np.concatenate([np.zeros((rhs.n_params, n)), -f_p.T], axis=1)
-        return _block_jac(upper, lower)
+        f_y = state_jac(t, a[:n])
+        if scipy.sparse.issparse(f_y):
+            square = scipy.sparse.block_diag((f_y, -f_y.T), format="csc")
+        else:
+            square = np.block([[f_y, np.zeros_like(f_y)], [np.zeros_like(f_y), -f_y.T]])
+        return _newton_matrix(square, rhs.n_params)
 
     start = np.concatenate([y_end, lam, mu])
     result = integrate(joint_rate, segment, start, method=options.method, rtol=options.rtol,
@@ -149,16 +154,18 @@ def _backsolve_segment(rhs: Rhs, theta, segment, y_end, lam, mu, options):
     return end[n:2 * n], end[2 * n:]
 
 
-def _block_jac(square, lower):
-    """``[[square, 0], [lower, 0]]``: the quadrature rows depend on ``lam`` only."""
-    k, p = square.shape[0], lower.shape[0]
-    if k + p <= 200:
-        out = np.zeros((k + p, k + p))
+def _newton_matrix(square, n_quadratures):
+    """``[[square, 0], [0, 0]]``: the Jacobian of the adjoint for the implicit methods' Newton
+    iterations. The parameter quadratures ``mu`` depend on ``lam`` but nothing depends on
+    them, so their rows are left out (as CVODES does for quadratures): Newton then settles
+    ``mu`` one iteration after ``lam``, and the matrix keeps the sparsity of ``df/dy``."""
+    k = square.shape[0]
+    if not n_quadratures:
+        return square
+    if k + n_quadratures <= 200 and not scipy.sparse.issparse(square):
+        out = np.zeros((k + n_quadratures, k + n_quadratures))
         out[:k, :k] = square
-        out[k:, :lower.shape[1]] = lower
         return out
-    if not p:
-        return scipy.sparse.csc_matrix(square)
-    padded_lower = scipy.sparse.hstack([lower, scipy.sparse.csc_matrix((p, k - lower.shape[1]))])
-    return scipy.sparse.bmat([[square, scipy.sparse.csc_matrix((k, p))],
-                              [padded_lower, scipy.sparse.csc_matrix((p, p))]], format="csc")
+    return scipy.sparse.block_diag((scipy.sparse.csc_matrix(square),
+                                    scipy.sparse.csc_matrix((n_quadratures, n_quadratures))),
+                                   format="csc")
