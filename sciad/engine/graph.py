@@ -14,7 +14,6 @@ perturbations of different levels apart (no perturbation confusion).
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import threading
 
@@ -23,10 +22,13 @@ import numpy as np
 from ..errors import NotDifferentiableError
 
 __all__ = ["Primitive", "Node", "Parts", "apply", "apply_binary", "apply_unary", "apply_multi", "backward", "new_level",
-           "grad_enabled", "set_grad_enabled"]
+           "open_tape", "close_tape", "grad_enabled", "set_grad_enabled"]
 
-_next_seq = itertools.count().__next__
 _levels = itertools.count(1)  # level 0 belongs to the object API (requires_grad tensors)
+# level -> the nodes recorded at that level, in creation order, while a transform's function
+# runs. Creation order is a topological order, so the backward pass of a transform walks its tape
+# backwards instead of sorting the graph (the object API, level 0, has no tape and sorts).
+_tapes: dict = {}
 # Recording switch, read on every operation: a one-element list is the cheapest global to read.
 # Like torch.no_grad it is per thread: threads other than the one in no_grad() keep recording.
 _recording = [True]
@@ -36,6 +38,17 @@ _recording_thread = [None]
 def new_level() -> int:
     """A trace level higher than every level handed out before."""
     return next(_levels)
+
+
+def open_tape(level: int) -> list:
+    """Start recording every node created at ``level`` into a list (the level's tape)."""
+    tape = _tapes[level] = []
+    return tape
+
+
+def close_tape(level: int) -> None:
+    """Stop recording ``level``'s nodes; the tape itself stays valid for backward passes."""
+    _tapes.pop(level, None)
 
 
 def grad_enabled() -> bool:
@@ -73,11 +86,9 @@ class Primitive:
 class Node:
     """One recorded application of a primitive (or a leaf when ``prim`` is None)."""
 
-    __slots__ = ("seq", "prim", "args", "kwargs", "ans", "parents", "argnums", "owner",
-                 "__weakref__")
+    __slots__ = ("prim", "args", "kwargs", "ans", "parents", "argnums", "owner", "__weakref__")
 
     def __init__(self, prim, args, kwargs, ans, parents, argnums, owner=None):
-        self.seq = _next_seq()  # creation order: consumers always have larger numbers
         self.prim = prim
         self.args = args
         self.kwargs = kwargs
@@ -89,6 +100,34 @@ class Node:
     @classmethod
     def leaf(cls, owner=None) -> "Node":
         return cls(None, (), None, None, (), (), owner)
+
+
+_new = object.__new__
+
+
+def _record(prim, args, kwargs, value, parents, argnums, level):
+    """The boxed result of one primitive application, with its node on the level's tape.
+
+    Runs once per recorded operation, so both objects are made with ``object.__new__`` and slot
+    stores: calling a class whose ``__init__`` is Python code costs CPython 3.11 a C-to-Python
+    transition per object, over twice the time of these stores."""
+    node = _new(Node)
+    node.prim = prim
+    node.args = args
+    node.kwargs = kwargs
+    node.ans = value
+    node.parents = parents
+    node.argnums = argnums
+    node.owner = None
+    tape = _tapes.get(level)
+    if tape is not None:
+        tape.append(node)
+    box = _new(Tensor)
+    box._value = value
+    box._node = node
+    box._level = level
+    box.grad = None
+    return box
 
 
 def _strip(x):
@@ -124,7 +163,7 @@ def apply(prim: Primitive, args: tuple, kwargs: dict):
             elif level < 0:
                 unboxed[i] = a._value
     value = prim.fn(*unboxed, **kwargs)
-    return Tensor(value, Node(prim, unboxed, kwargs, value, parents, argnums), top)
+    return _record(prim, unboxed, kwargs, value, parents, argnums, top)
 
 
 def apply_binary(prim: Primitive, a, b):
@@ -136,29 +175,27 @@ def apply_binary(prim: Primitive, a, b):
             if level >= 0:
                 x = a._value
                 value = prim.fn(x, b)
-                return Tensor(value, Node(prim, (x, b), _NO_KWARGS, value, (a._node,), (0,)),
-                              level)
+                return _record(prim, (x, b), _NO_KWARGS, value, (a._node,), (0,), level)
         elif type(a) is not Tensor:
             level = b._level
             if level >= 0:
                 y = b._value
                 value = prim.fn(a, y)
-                return Tensor(value, Node(prim, (a, y), _NO_KWARGS, value, (b._node,), (1,)),
-                              level)
+                return _record(prim, (a, y), _NO_KWARGS, value, (b._node,), (1,), level)
         elif a._level == b._level >= 0:
-            x, y = a._value, b._value
+            x, y, level = a._value, b._value, a._level
             value = prim.fn(x, y)
-            return Tensor(value, Node(prim, (x, y), _NO_KWARGS, value, (a._node, b._node), (0, 1)),
-                          a._level)
+            return _record(prim, (x, y), _NO_KWARGS, value, (a._node, b._node), (0, 1), level)
     return apply(prim, (a, b), _NO_KWARGS)
 
 
 def apply_unary(prim: Primitive, a):
     """:func:`apply` for one argument (``np.sin(x)``), without the general loop."""
-    if _recording[0] and a._level >= 0:
+    level = a._level
+    if level >= 0 and _recording[0]:
         x = a._value
         value = prim.fn(x)
-        return Tensor(value, Node(prim, (x,), _NO_KWARGS, value, (a._node,), (0,)), a._level)
+        return _record(prim, (x,), _NO_KWARGS, value, (a._node,), (0,), level)
     return apply(prim, (a,), _NO_KWARGS)
 
 
@@ -169,37 +206,35 @@ def _is_float_array(value) -> bool:
     return isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "fc"
 
 
-def backward(root: Node, cotangent, targets=None, keep_graph: bool = True) -> dict:
+def backward(root: Node, cotangent, targets=None, keep_graph: bool = True, tape=None) -> dict:
     """Propagate ``cotangent`` from ``root`` to every node it depends on.
 
-    Returns ``{node: cotangent}`` for the nodes in ``targets`` (all leaves when ``targets`` is
-    None). Iterative, so chains of any length work. Cotangents of a node are summed in place once
-    the pass owns the buffer, and dropped as soon as the node has been processed.
+    Returns ``{node: cotangent}`` for the leaves in ``targets`` (all leaves reached when
+    ``targets`` is None). ``tape`` is the list of ``root``'s level's nodes in creation order (a
+    transform's); without it the graph is sorted first. Iterative, so chains of any length work.
+    Cotangents of a node are summed in place once the pass owns the buffer, and dropped as soon
+    as the node has been processed.
     """
-    # Node numbers grow in creation order, so every consumer of a node has a larger number than
-    # the node: popping the largest number first visits nodes in reverse topological order, and a
-    # node is popped only after all its consumers have added their cotangents.
+    # A node is processed only after every consumer has added its cotangent: consumers are
+    # created after the nodes they use, so reverse creation order (the tape read backwards) and
+    # reverse topological order (the sort) both guarantee it. Leaves are on neither list: their
+    # cotangents stay in ``grads`` and are the result.
     grads = {root: cotangent}
     owned = set()  # nodes whose cotangent buffer was allocated by this pass (safe to add into)
-    results = {}
-    heap = [(-root.seq, root)]
-    pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        node = pop(heap)[1]
-        g = grads.pop(node)
-        parents = node.parents
-        if not parents:
-            if targets is None or node in targets:
-                results[node] = g
-            continue
-        prim, ans, args, kwargs = node.prim, node.ans, node.args, node.kwargs
+    order = _reverse_topological(root) if tape is None else reversed(tape)
+    pop, get = grads.pop, grads.get
+    for node in order:
+        g = pop(node, None)
+        if g is None:
+            continue  # recorded at this level, but root does not depend on it
+        prim, ans, args = node.prim, node.ans, node.args
         by_arg = prim.by_arg
-        for argnum, parent in zip(node.argnums, parents):
+        for argnum, parent in zip(node.argnums, node.parents):
             try:
                 if by_arg is not None:
                     cot = by_arg[argnum](g, ans, args)
                 else:
-                    cot = prim.vjp(argnum, g, ans, args, kwargs)
+                    cot = prim.vjp(argnum, g, ans, args, node.kwargs)
             except NotDifferentiableError:
                 raise
             except Exception as exc:  # say which rule failed, not just where in NumPy
@@ -208,19 +243,45 @@ def backward(root: Node, cotangent, targets=None, keep_graph: bool = True) -> di
                 raise
             if cot is None:
                 continue
-            previous = grads.get(parent)
+            previous = get(parent)
             if previous is None:
                 grads[parent] = cot
-                push(heap, (-parent.seq, parent))
             elif parent in owned:
                 grads[parent] = _accumulate_inplace(previous, cot)
             else:
                 grads[parent] = previous + cot
                 owned.add(parent)
-        if not keep_graph:
+        if not keep_graph and tape is None:
+            # the object API keeps tensors (and so nodes) alive: let go of their arrays now
             node.prim = node.args = node.ans = node.kwargs = None
             node.parents = node.argnums = ()
-    return results
+    if targets is None:
+        return grads
+    return {node: g for node, g in grads.items() if node in targets}
+
+
+def _reverse_topological(root: Node) -> list:
+    """The non-leaf nodes ``root`` depends on, each listed after all of its consumers (Kahn's
+    algorithm on the consumer counts, without recursion)."""
+    consumers = {}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent in consumers:
+                consumers[parent] += 1
+            else:
+                consumers[parent] = 1
+                stack.append(parent)
+    order = []
+    ready = [root] if root.parents else []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            consumers[parent] -= 1
+            if consumers[parent] == 0 and parent.parents:
+                ready.append(parent)
+    return order
 
 
 class Parts:

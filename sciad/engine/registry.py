@@ -97,17 +97,25 @@ def _is_complex(x) -> bool:
     return dtype_of(x).kind == "c"
 
 
+# The dtypes of the backward pass's common case, compared by identity (NumPy's builtin dtypes
+# are singletons): cheaper than ``==`` and a miss only takes the general path.
+_FLOAT64 = np.dtype(np.float64)
+_FLOAT32 = np.dtype(np.float32)
+
+
 def _fit(cot, x):
     """``cot`` summed/cast to the shape and kind of the argument ``x`` it belongs to."""
-    if (type(cot) is np.ndarray and type(x) is np.ndarray and cot.shape == x.shape
-            and cot.dtype == x.dtype):
-        return cot  # the common case: nothing to sum, cast or drop
+    if type(cot) is np.ndarray and type(x) is np.ndarray:
+        dtype = cot.dtype
+        if x.dtype is dtype and cot.shape == x.shape:
+            return cot  # the common case: nothing to sum, cast or drop
     return unbroadcast(cot, shape_of(x), dtype_of(x))
 
 
-def _elementwise_rule(d, argnum):
+def _elementwise_rule(d, argnum, nargs):
     """The cotangent rule ``(g, ans, args) -> g * conj(d)`` of one argument, specialised on the
-    kind of derivative so that the backward pass does as little as possible per node."""
+    kind of derivative and on the number of arguments so that the backward pass does as little
+    as possible per node (this is its hottest code)."""
     if d is None:
         return None
     if type(d) is float:
@@ -115,20 +123,43 @@ def _elementwise_rule(d, argnum):
             return lambda g, ans, args: _fit(g, args[argnum])
         return lambda g, ans, args: _fit(g * d, args[argnum])
 
-    def rule(g, ans, args):
-        value = d(ans, *args)
-        kind = type(value)
-        if kind is np.ndarray:
-            if value.dtype.kind == "c":
-                value = np.conj(value)
-        elif kind is not float and _is_complex(value):
-            value = np.conj(value)
-        cot = g * value
-        x = args[argnum]
-        if (type(cot) is np.ndarray and type(x) is np.ndarray and cot.shape == x.shape
-                and cot.dtype == x.dtype):
-            return cot  # _fit's common case, inlined: this is the hottest line of the backward pass
+    def finish(g, value, cot, x):
+        # g * value is real and matches x exactly in the common case; otherwise a complex
+        # derivative is conjugated and the cotangent summed over broadcast axes
+        if type(cot) is np.ndarray and type(x) is np.ndarray:
+            dtype = cot.dtype
+            if (dtype is _FLOAT64 or dtype is _FLOAT32) and x.dtype is dtype and cot.shape == x.shape:
+                return cot
+        if type(value) is not float and _is_complex(value):
+            cot = g * np.conj(value)
         return unbroadcast(cot, shape_of(x), dtype_of(x))
+
+    if nargs == 1:
+        def rule(g, ans, args):
+            x = args[0]
+            value = d(ans, x)
+            cot = g * value
+            if type(cot) is np.ndarray and type(x) is np.ndarray:
+                dtype = cot.dtype
+                if ((dtype is _FLOAT64 or dtype is _FLOAT32) and x.dtype is dtype
+                        and cot.shape == x.shape):
+                    return cot  # finish()'s common case inlined
+            return finish(g, value, cot, x)
+    elif nargs == 2:
+        def rule(g, ans, args):
+            x = args[argnum]
+            value = d(ans, args[0], args[1])
+            cot = g * value
+            if type(cot) is np.ndarray and type(x) is np.ndarray:
+                dtype = cot.dtype
+                if ((dtype is _FLOAT64 or dtype is _FLOAT32) and x.dtype is dtype
+                        and cot.shape == x.shape):
+                    return cot
+            return finish(g, value, cot, x)
+    else:
+        def rule(g, ans, args):
+            value = d(ans, *args)
+            return finish(g, value, g * value, args[argnum])
     return rule
 
 
@@ -147,7 +178,7 @@ def elementwise(ufunc, *derivatives, name=None):
                 "pass that argument as a constant (sciad.stop_gradient)")
         return rule
 
-    rules = tuple(_elementwise_rule(d, argnum) or refuse(argnum)
+    rules = tuple(_elementwise_rule(d, argnum, len(derivatives)) or refuse(argnum)
                   for argnum, d in enumerate(derivatives))
 
     def vjp(argnum, g, ans, args, kwargs):

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .graph import Node, backward, new_level
+from .graph import Node, backward, close_tape, new_level, open_tape
 from .pytree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .tensor import Tensor
 
@@ -42,7 +42,11 @@ class _Trace:
                 specs.append((value.shape, value.dtype, isinstance(leaf, (float, int))))
             args[i] = tree_unflatten(treedef, boxes)
             self.leaf_specs.append((treedef, specs))
-        self.out = fun(*args, **kwargs)
+        self.tape = open_tape(level)
+        try:
+            self.out = fun(*args, **kwargs)
+        finally:
+            close_tape(level)
 
     def value(self, out):
         """The output with this level's boxes removed."""
@@ -56,8 +60,7 @@ class _Trace:
     def pull_back(self, out_leaf, cotangent, keep_graph):
         """Cotangents of every boxed input leaf, zeros where the output does not depend on it."""
         if type(out_leaf) is Tensor and out_leaf._level == self.level:
-            found = backward(out_leaf._node, cotangent, targets=set(self.nodes),
-                             keep_graph=keep_graph)
+            found = backward(out_leaf._node, cotangent, keep_graph=keep_graph, tape=self.tape)
         else:
             found = {}
         return [found.get(node) for node in self.nodes]
