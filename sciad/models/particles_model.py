@@ -41,6 +41,13 @@ def _energy_unit(model: Model) -> str:
     return model.parameters[first].unit
 
 
+def _length_unit(model: Model) -> str:
+    """The unit of the potential's length parameter (sigma, r0: the last one), which is the
+    unit of the XYZ positions; "length" when the model file gives it none."""
+    last = POTENTIALS[model.sections["potential"]["type"]][1][-1]
+    return model.parameters[last].unit or "length"
+
+
 def forces(model: Model, analysis: Analysis, **_: Any) -> AnalysisResult:
     """Energy, forces and the energy's derivative with respect to each potential parameter."""
     from ..physics import energy_and_forces, parameter_gradient
@@ -51,7 +58,8 @@ def forces(model: Model, analysis: Analysis, **_: Any) -> AnalysisResult:
     free = {p: model.parameters[p].value for p in model.free}
     rows = [row("energy", "", "value", e, unit),
             row("energy", "", "per_atom", e / len(positions), unit),
-            row("forces", "", "max_abs", np.max(np.abs(f)), per(unit, "length") if unit else "")]
+            row("forces", "", "max_abs", np.max(np.abs(f)),
+                per(unit, _length_unit(model)) if unit else "")]
     if free:
         gradient = parameter_gradient(energy, positions, free)
         rows += [row("energy", p, "derivative", gradient[p], per(unit, model.parameters[p].unit))
@@ -70,7 +78,7 @@ def stress(model: Model, analysis: Analysis, **_: Any) -> AnalysisResult:
                              "(Lattice=... and pbc=\"T T T\" in the XYZ file)")
     sigma = sciad_stress(energy, positions, space)
     unit = _energy_unit(model)
-    unit = per(unit, "length^3") if unit else ""
+    unit = per(unit, f"{_length_unit(model)}^3") if unit else ""
     axes = "xyz"
     rows = [row("stress", "", f"s_{axes[i]}{axes[j]}", sigma[i, j], unit)
             for i in range(3) for j in range(i, 3)]

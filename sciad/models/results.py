@@ -33,9 +33,11 @@ class AnalysisError(SciadError, RuntimeError):
 
 
 def per(numerator: str, denominator: str) -> str:
-    """The unit ``numerator / denominator`` ("" when both are unit-free)."""
+    """The unit ``numerator / denominator`` ("" when both are unit-free or they cancel)."""
     if not denominator:
         return numerator
+    if numerator == denominator:
+        return ""  # d energy / d epsilon of eV/eV is a pure number
     wrapped = f"({denominator})" if "/" in denominator or " " in denominator else denominator
     return f"{numerator or '1'}/{wrapped}"
 
