@@ -27,6 +27,12 @@ def _position(name_or_index: str | int, names: Sequence[str], what: str) -> int:
     return list(names).index(name_or_index)
 
 
+def _require_fields(result: Any, fields: Sequence[str], function: str, expected: str) -> None:
+    """A TypeError naming what to pass, instead of an AttributeError from deep inside."""
+    if not all(hasattr(result, field) for field in fields):
+        raise TypeError(f"{function} needs {expected}, got {type(result).__name__}")
+
+
 def over_time(ode_result: Any, ax: Any = None, *, state: str | int = 0,
               parameters: Sequence[str] | None = None, wrt: str = "params",
               state_names: Sequence[str] | None = None, normalize: bool = False,
@@ -55,6 +61,8 @@ def over_time(ode_result: Any, ax: Any = None, *, state: str | int = 0,
     -------
     matplotlib Axes
     """
+    _require_fields(ode_result, ("t", "y", "dy_dp", "dy_dy0"), "over_time",
+                    "the result of sciad.ode.solve_ivp(..., sensitivity='forward')")
     if wrt not in ("params", "y0"):
         raise ValueError(f"wrt must be 'params' or 'y0', got {wrt!r}")
     sens = ode_result.dy_dp if wrt == "params" else ode_result.dy_dy0
@@ -200,6 +208,8 @@ def mode_spectrum(modes: Any, ax: Any = None, *, unit: str = "", skip_zero: bool
     -------
     matplotlib Axes
     """
+    _require_fields(modes, ("frequencies", "eigenvalues"), "mode_spectrum",
+                    "the NormalModes of sciad.physics.normal_modes(...)")
     frequencies = np.asarray(modes.frequencies, dtype=np.float64)
     eigenvalues = np.asarray(modes.eigenvalues, dtype=np.float64)
     if skip_zero:
