@@ -16,6 +16,7 @@ import numpy as np
 
 from ..engine.transforms import vjp
 from ..errors import SciadError
+from ._problem import ProblemError
 
 __all__ = ["SampleError", "ModelOutputError", "run_rows", "model_values", "model_gradients",
            "finite_rows", "check_rows_independent"]
@@ -159,7 +160,7 @@ def finite_rows(values: np.ndarray, names: Sequence[str], inputs: np.ndarray,
     """A mask of rows to keep; raises :class:`SampleError` for NaN/inf unless ``nan_policy``
     is ``"omit"``. ``values`` has one row per sample (extra axes are reduced)."""
     if nan_policy not in ("raise", "omit"):
-        raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
+        raise ProblemError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
     finite = np.all(np.isfinite(values.reshape(len(values), -1)), axis=1)
     bad = np.flatnonzero(~finite)
     if bad.size == 0:

@@ -7,13 +7,15 @@ from typing import Callable
 import numpy as np
 from scipy.stats import qmc
 
+from ._problem import ProblemError
+
 __all__ = ["sobol_points", "check_sample_count", "bootstrap_interval"]
 
 
 def check_sample_count(n: int) -> int:
     """``n`` as a positive int; a clear error otherwise."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2 (a power of two keeps Sobol' points "
+        raise ProblemError(f"n must be an integer >= 2 (a power of two keeps Sobol' points "
                          f"balanced), got {n!r}")
     return int(n)
 
@@ -40,7 +42,7 @@ def bootstrap_interval(statistic: Callable[[np.ndarray], np.ndarray], n_samples:
     interval is conservative for them.
     """
     if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+        raise ProblemError(f"confidence must lie in (0, 1), got {confidence}")
     rng = np.random.default_rng(seed)
     draws = np.stack([statistic(rng.integers(0, n_samples, n_samples))
                       for _ in range(resamples)])
