@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ModelFileError
+from ..optimize._checks import MINIMIZE_METHODS
 from .expressions import ExpressionError, compile_expression
 
 __all__ = ["KINDS", "ANALYSES", "DISTRIBUTIONS", "Parameter", "Output", "Analysis", "Model",
@@ -40,6 +41,12 @@ ANALYSES: dict[str, dict[str, dict[str, tuple]]] = {
                           "n_steps": (_POSITIVE_INT, 52), "steps": (_POSITIVE_INT, 500),
                           "american": (bool, False)}},
 }
+# String options with a fixed set of values, checked by 'sciad validate' so that a typo fails
+# before anything runs (not after the analyses above it, as a solver's own complaint).
+_CHOICES = {("sensitivity", "normalize"): ("none", "elasticity", "semi"),
+            ("minimize", "method"): tuple(sorted(MINIMIZE_METHODS)),  # the list minimize checks
+            ("fit", "method"): ("lm", "trf", "dogbox"),
+            ("greeks", "method"): ("analytic", "tree", "mc")}
 _TOP_KEYS = {"name", "kind", "description", "seed", "parameters", "outputs", "analysis"}
 _KIND_SECTIONS = {"function": set(), "ode": {"states", "time", "solver"}, "fit": {"data"},
                   "particles": {"system", "potential"}, "option": {"contract", "market"}}
@@ -340,9 +347,13 @@ def _check_analyses(problems: Problems, entries: Any, model: Model) -> list[Anal
         options = {}
         for key, (expected, default) in spec.items():
             value = entry.get(key, default)
+            choices = _CHOICES.get((kind, key))
             if value is not None and not _option_ok(value, expected):
                 problems.add(f"{where}.{key}", f"must be a {_expected_name(expected)}, "
                              f"not {value!r}")
+            elif isinstance(value, str) and choices and value.lower() not in choices:
+                problems.add(f"{where}.{key}", f"must be one of {', '.join(choices)}; "
+                             f"got {value!r}")
             options[key] = value
         analyses.append(Analysis(kind, options, where))
     return analyses
