@@ -351,7 +351,8 @@ def _check_analyses(problems: Problems, entries: Any, model: Model) -> list[Anal
             if value is not None and not _option_ok(value, expected):
                 problems.add(f"{where}.{key}", f"must be a {_expected_name(expected)}, "
                              f"not {value!r}")
-            elif isinstance(value, str) and choices and value.lower() not in choices:
+            elif isinstance(value, str) and choices and \
+                    (value.lower() if kind == "minimize" else value) not in choices:  # as scipy
                 problems.add(f"{where}.{key}", f"must be one of {', '.join(choices)}; "
                              f"got {value!r}")
             options[key] = value

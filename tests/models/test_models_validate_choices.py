@@ -42,5 +42,7 @@ def test_validate_reports_an_unknown_choice(tmp_path, example, old, new, problem
     assert result.exit_code == 2 and problem in result.output
 
 
-def test_choices_are_case_insensitive_as_scipy_is(tmp_path):
+def test_minimize_methods_in_any_case_as_scipy_takes_them_others_exactly(tmp_path):
     load_model(_edited(tmp_path, "rosenbrock.toml", 'method = "BFGS"', 'method = "Nelder-Mead"'))
+    with pytest.raises(ModelValidationError, match="must be one of lm, trf, dogbox; got 'LM'"):
+        load_model(_edited(tmp_path, "decay_fit.toml", 'type = "fit"', 'type = "fit"\nmethod = "LM"'))
