@@ -9,7 +9,7 @@ For each P it times, in one run (median of repeats):
   by forward sensitivities, and by one-sided finite differences (P + 1 forward solves);
 
 and prints each as a multiple of the forward solve (CPU time of the process, median of
-repeats). A second table does the same for a system with two states and P parameters (a driven
+repeats taken round-robin, so that the machine's load hits all alike). A second table does the same for a system with two states and P parameters (a driven
 Duffing oscillator), where forward sensitivities cost three engine passes per evaluation
 whatever P. Run: ``python benchmarks/ode.py``.
 Forward sensitivities cost one reverse pass per state and evaluation, so they are skipped where
@@ -44,6 +44,18 @@ def chain(t, y, k):
 
 def initial_state(n):
     return np.concatenate([0.3 * np.sin(np.pi * np.arange(1, n + 1) / (n + 1)), np.zeros(n)])
+
+
+def _interleaved_medians(funs: dict, repeats):
+    """Median CPU time of each function, sampled round-robin so that a change in the machine's
+    load hits them all alike (the ratios are what the benchmark reports)."""
+    times = {name: [] for name in funs}
+    for _ in range(repeats):
+        for name, fun in funs.items():
+            start = time.process_time()
+            fun()
+            times[name].append(time.process_time() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def _median_time(fun, repeats):
@@ -92,16 +104,17 @@ def run(sizes=(2, 10, 100, 1000), repeats=5):
         rng = np.random.default_rng(p)
         k = rng.uniform(0.5, 1.5, p)
         y0 = initial_state(p)
-        t_solve = _median_time(lambda: forward_solve(k, y0), repeats)
-        entry = {"P": p, "solve": t_solve}
         checkpoint = gradient("checkpoint")
-        entry["checkpoint"] = _median_time(lambda: checkpoint(k, y0), repeats)
+        timed = {"solve": lambda: forward_solve(k, y0),
+                 "checkpoint": lambda: checkpoint(k, y0),
+                 "interpolate": lambda: gradient("interpolate")(k, y0)}
+        if p <= 10:
+            timed["forward"] = lambda: gradient("forward")(k, y0)
+        entry = {"P": p, **_interleaved_medians(timed, repeats)}
+        t_solve = entry["solve"]
         # accuracy at the benchmark's tolerances, against the adjoint of a tight solve
         reference = gradient("checkpoint", {"rtol": 1e-10, "atol": 1e-12})(k, y0)
         entry["adjoint_error"] = _relative_error(checkpoint(k, y0), reference)
-        entry["interpolate"] = _median_time(lambda: gradient("interpolate")(k, y0), repeats)
-        if p <= 10:
-            entry["forward"] = _median_time(lambda: gradient("forward")(k, y0), repeats)
         if p <= 100:
             entry["fd"] = _median_time(lambda: finite_differences(k, y0), 1)
             entry["fd_error"] = _relative_error(finite_differences(k, y0), reference)
@@ -120,10 +133,11 @@ def run_few_states(sizes=(2, 10, 30, 100), repeats=5):
     print(f"{'P':>5} {'solve':>8} {'adjoint ckpt':>15} {'forward sens':>15} {'finite diff':>15}")
     for p in sizes:
         a = np.random.default_rng(p).uniform(-0.5, 0.5, p)
-        entry = {"solve": _median_time(lambda: forward_solve(a, y0, driven_oscillator), repeats)}
-        for key in ("checkpoint", "forward"):
-            fun = gradient(key, model=driven_oscillator)
-            entry[key] = _median_time(lambda: fun(a, y0), repeats)
+        checkpoint = gradient("checkpoint", model=driven_oscillator)
+        forward = gradient("forward", model=driven_oscillator)
+        entry = _interleaved_medians({"solve": lambda: forward_solve(a, y0, driven_oscillator),
+                                      "checkpoint": lambda: checkpoint(a, y0),
+                                      "forward": lambda: forward(a, y0)}, repeats)
         entry["fd"] = _median_time(lambda: finite_differences(a, y0, model=driven_oscillator),
                                    max(1, repeats // 2))
         print(f"{p:>5} {entry['solve']:>7.4f}s {_ratio(entry, 'checkpoint'):>15} "

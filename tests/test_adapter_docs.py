@@ -1,4 +1,4 @@
-"""The examples in docs/optimize.md, docs/sensitivity.md and docs/plot.md run and print what
+"""The examples in docs/optimize.md, docs/sensitivity.md, docs/plot.md and docs/ode.md run and print what
 the pages show, and the Examples sections of sciad.sensitivity's docstrings pass as doctests.
 
 A page's ```python blocks run in order in one namespace (as a reader pastes them); a block
@@ -44,7 +44,7 @@ def _run_page(path: Path) -> list[tuple[int, str, str]]:
     return compared
 
 
-@pytest.mark.parametrize("page", ["optimize.md", "sensitivity.md", "plot.md"])
+@pytest.mark.parametrize("page", ["optimize.md", "sensitivity.md", "plot.md", "ode.md"])
 def test_page_examples_print_what_the_page_shows(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # pages save figures to the working directory
     with np.errstate(all="ignore"):
