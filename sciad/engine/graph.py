@@ -86,26 +86,29 @@ class Primitive:
 class Node:
     """One recorded application of a primitive (or a leaf when ``prim`` is None)."""
 
-    __slots__ = ("prim", "args", "kwargs", "ans", "parents", "argnums", "owner", "__weakref__")
+    __slots__ = ("prim", "args", "kwargs", "ans", "links", "owner", "__weakref__")
 
-    def __init__(self, prim, args, kwargs, ans, parents, argnums, owner=None):
+    def __init__(self, prim, args, kwargs, ans, links, owner=None):
         self.prim = prim
         self.args = args
         self.kwargs = kwargs
         self.ans = ans
-        self.parents = parents
-        self.argnums = argnums
+        self.links = links  # (argnum, parent node) per traced argument: what the rule pulls back to
         self.owner = owner  # the Tensor of an object-API leaf, to receive .grad
 
     @classmethod
     def leaf(cls, owner=None) -> "Node":
-        return cls(None, (), None, None, (), (), owner)
+        return cls(None, (), None, None, (), owner)
+
+    @property
+    def parents(self) -> tuple:
+        return tuple(parent for _, parent in self.links)
 
 
 _new = object.__new__
 
 
-def _record(prim, args, kwargs, value, parents, argnums, level):
+def _record(prim, args, kwargs, value, links, level):
     """The boxed result of one primitive application, with its node on the level's tape.
 
     Runs once per recorded operation, so both objects are made with ``object.__new__`` and slot
@@ -116,8 +119,7 @@ def _record(prim, args, kwargs, value, parents, argnums, level):
     node.args = args
     node.kwargs = kwargs
     node.ans = value
-    node.parents = parents
-    node.argnums = argnums
+    node.links = links
     node.owner = None
     tape = _tapes.get(level)
     if tape is not None:
@@ -151,19 +153,17 @@ def apply(prim: Primitive, args: tuple, kwargs: dict):
         value = prim.fn(*[_strip(a) for a in args], **kwargs)
         return Tensor(value) if _is_float_array(value) else value
     unboxed = list(args)
-    parents = []
-    argnums = []
+    links = []
     for i, a in enumerate(args):
         if type(a) is Tensor:
             level = a._level
             if level == top:
                 unboxed[i] = a._value
-                parents.append(a._node)
-                argnums.append(i)
+                links.append((i, a._node))
             elif level < 0:
                 unboxed[i] = a._value
     value = prim.fn(*unboxed, **kwargs)
-    return _record(prim, unboxed, kwargs, value, parents, argnums, top)
+    return _record(prim, unboxed, kwargs, value, links, top)
 
 
 def apply_binary(prim: Primitive, a, b):
@@ -175,17 +175,18 @@ def apply_binary(prim: Primitive, a, b):
             if level >= 0:
                 x = a._value
                 value = prim.fn(x, b)
-                return _record(prim, (x, b), _NO_KWARGS, value, (a._node,), (0,), level)
+                return _record(prim, (x, b), _NO_KWARGS, value, ((0, a._node),), level)
         elif type(a) is not Tensor:
             level = b._level
             if level >= 0:
                 y = b._value
                 value = prim.fn(a, y)
-                return _record(prim, (a, y), _NO_KWARGS, value, (b._node,), (1,), level)
+                return _record(prim, (a, y), _NO_KWARGS, value, ((1, b._node),), level)
         elif a._level == b._level >= 0:
             x, y, level = a._value, b._value, a._level
             value = prim.fn(x, y)
-            return _record(prim, (x, y), _NO_KWARGS, value, (a._node, b._node), (0, 1), level)
+            return _record(prim, (x, y), _NO_KWARGS, value, ((0, a._node), (1, b._node)),
+                           level)
     return apply(prim, (a, b), _NO_KWARGS)
 
 
@@ -195,7 +196,7 @@ def apply_unary(prim: Primitive, a):
     if level >= 0 and _recording[0]:
         x = a._value
         value = prim.fn(x)
-        return _record(prim, (x,), _NO_KWARGS, value, (a._node,), (0,), level)
+        return _record(prim, (x,), _NO_KWARGS, value, ((0, a._node),), level)
     return apply(prim, (a,), _NO_KWARGS)
 
 
@@ -229,7 +230,7 @@ def backward(root: Node, cotangent, targets=None, keep_graph: bool = True, tape=
             continue  # recorded at this level, but root does not depend on it
         prim, ans, args = node.prim, node.ans, node.args
         by_arg = prim.by_arg
-        for argnum, parent in zip(node.argnums, node.parents):
+        for argnum, parent in node.links:
             try:
                 if by_arg is not None:
                     cot = by_arg[argnum](g, ans, args)
@@ -254,7 +255,7 @@ def backward(root: Node, cotangent, targets=None, keep_graph: bool = True, tape=
         if not keep_graph and tape is None:
             # the object API keeps tensors (and so nodes) alive: let go of their arrays now
             node.prim = node.args = node.ans = node.kwargs = None
-            node.parents = node.argnums = ()
+            node.links = ()
     if targets is None:
         return grads
     return {node: g for node, g in grads.items() if node in targets}
@@ -266,20 +267,20 @@ def _reverse_topological(root: Node) -> list:
     consumers = {}
     stack = [root]
     while stack:
-        for parent in stack.pop().parents:
+        for _, parent in stack.pop().links:
             if parent in consumers:
                 consumers[parent] += 1
             else:
                 consumers[parent] = 1
                 stack.append(parent)
     order = []
-    ready = [root] if root.parents else []
+    ready = [root] if root.links else []
     while ready:
         node = ready.pop()
         order.append(node)
-        for parent in node.parents:
+        for _, parent in node.links:
             consumers[parent] -= 1
-            if consumers[parent] == 0 and parent.parents:
+            if consumers[parent] == 0 and parent.links:
                 ready.append(parent)
     return order
 

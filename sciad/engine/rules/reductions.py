@@ -154,7 +154,15 @@ def _std_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False,
     return _like(cot * _var_derivative(x, axis, ddof, correction), x)
 
 
-defvjp(np.sum, _sum_vjp)
+def _sum_value(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    # np.sum's Python wrapper costs more than the sum of a small array; for a plain array
+    # without extra keywords it ends in exactly this call
+    if type(x) is np.ndarray and out is None and not kwargs:
+        return np.add.reduce(x, axis, dtype, None, keepdims)
+    return np.sum(x, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kwargs)
+
+
+defvjp(np.sum, _sum_vjp, fn=_sum_value)
 defvjp(np.mean, _mean_vjp)
 defvjp(np.prod, _prod_vjp)
 defvjp(np.max, _extremum_vjp("max"))
