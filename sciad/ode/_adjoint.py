@@ -69,6 +69,7 @@ def adjoint_gradient(rhs: Rhs, theta, t, g, options: BackwardOptions, *, mode: s
     jumps = _jumps_on_grid(grid, t, g)
     lam = jumps[-1].copy()
     mu = np.zeros(rhs.n_params)
+    step = None  # the last segment's step size starts the next one (no initial-step search)
     for k in range(len(grid) - 1, 0, -1):
         segment = (grid[k], grid[k - 1])
         if not np.any(lam):
@@ -78,7 +79,8 @@ def adjoint_gradient(rhs: Rhs, theta, t, g, options: BackwardOptions, *, mode: s
         else:
             state_at = dense if dense is not None else _recompute_segment(
                 rhs, theta, segment, grid_states[k - 1], options)
-            lam, mu = _adjoint_segment(rhs, theta, segment, state_at, lam, mu, options)
+            lam, mu, step = _adjoint_segment(rhs, theta, segment, state_at, lam, mu, options,
+                                             step)
         lam = lam + jumps[k - 1]
     return lam, mu
 
@@ -101,7 +103,8 @@ def _recompute_segment(rhs, theta, segment, y_start, options):
     return result.sol
 
 
-def _adjoint_segment(rhs: Rhs, theta, segment, state_at, lam, mu, options):
+def _adjoint_segment(rhs: Rhs, theta, segment, state_at, lam, mu, options, first_step=None):
+    """``(lam, mu, step)`` at the segment's start, with a step size to begin the next one."""
     n = rhs.n
     pullbacks = {}  # t -> recorded pass: implicit stages revisit the same times in each Newton
     #                 iteration, and the adjoint equation is linear in lam, so one trace serves
@@ -121,11 +124,15 @@ def _adjoint_segment(rhs: Rhs, theta, segment, state_at, lam, mu, options):
     def adjoint_jac(t, a):
         return _newton_matrix(-state_jac(t, state_at(t)).T, rhs.n_params)
 
+    length = abs(segment[1] - segment[0])
     result = integrate(adjoint_rate, segment, np.concatenate([lam, mu]), method=options.method,
                        rtol=options.rtol, atol=options.atol, jac=adjoint_jac, stage=_BACKWARD,
-                       max_step=options.max_step)
+                       max_step=options.max_step,
+                       first_step=None if first_step is None else min(first_step, length))
     end = result.y[:, -1]
-    return end[:n], end[n:]
+    # the last step was cut short to land on the segment's end: the one before is the solver's
+    steps = np.abs(np.diff(result.t))
+    return end[:n], end[n:], float(steps[-2] if len(steps) > 1 else steps[-1])
 
 
 def _backsolve_segment(rhs: Rhs, theta, segment, y_end, lam, mu, options):
