@@ -9,9 +9,10 @@ For each P it times, in one run (median of repeats):
   by forward sensitivities, and by one-sided finite differences (P + 1 forward solves);
 
 and prints each as a multiple of the forward solve (CPU time of the process, median of
-repeats taken round-robin, so that the machine's load hits all alike). A second table does the same for a system with two states and P parameters (a driven
-Duffing oscillator), where forward sensitivities cost three engine passes per evaluation
-whatever P. Run: ``python benchmarks/ode.py``.
+repeats taken round-robin, so that the machine's load hits all alike). A second table does the
+same for a system with two states and P parameters (a driven Duffing oscillator), where forward
+sensitivities cost three engine passes per evaluation whatever P.
+Run: ``python benchmarks/ode.py``.
 Forward sensitivities cost one reverse pass per state and evaluation, so they are skipped where
 they would take minutes (marked "-"); finite differences at P = 1000 are estimated as
 (P + 1) forward solves (marked "~").

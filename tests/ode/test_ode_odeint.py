@@ -72,7 +72,8 @@ def test_second_derivatives_through_odeint_match_expm():
     t = T_OBS[[0, 2]]
 
     def loss(a):
-        return np.sum(odeint(_linear, Y0, t, np.reshape(a, (2, 2)), rtol=1e-9, atol=1e-12)[-1] ** 2)
+        return np.sum(odeint(_linear, Y0, t, np.reshape(a, (2, 2)), rtol=1e-9,
+                             atol=1e-12)[-1] ** 2)
 
     def reference(a):
         return np.sum((scipy.linalg.expm(np.reshape(a, (2, 2)) * t[-1]) @ Y0) ** 2)
