@@ -16,15 +16,16 @@ ADJOINTS = ["checkpoint", "interpolate", "forward", "backsolve"]
 TIGHT = {"rtol": 1e-10, "atol": 1e-12}
 
 
+@pytest.mark.parametrize("method", ["RK45", "LSODA"])
 @pytest.mark.parametrize("adjoint", ADJOINTS)
-def test_decay_gradient_matches_closed_form(adjoint):
+def test_decay_gradient_matches_closed_form(adjoint, method):
     # L = sum_k w_k y(t_k), y = y0 exp(-k t): dL/dk = -sum w t y, dL/dy0 = sum w exp(-k t)
     t = np.array([0.0, 0.5, 1.0, 2.5])
     w = np.array([0.3, -1.0, 2.0, 0.5])
 
     def loss(y0, p):
         return np.sum(w * odeint(lambda s, y, q: -q["k"] * y, y0, t, p, adjoint=adjoint,
-                                 **TIGHT)[:, 0])
+                                 method=method, **TIGHT)[:, 0])
 
     y0, k = 1.7, 0.8
     d_y0, d_p = sciad.grad(loss, argnums=(0, 1))(np.array([y0]), {"k": k})
