@@ -51,7 +51,14 @@ class OdeResult:
         return getattr(self, key)
 
     def to_dict(self) -> dict:
-        """Plain lists, numbers and strings, ready for JSON (``sol`` is left out)."""
+        """Plain lists, numbers and strings, ready for JSON.
+
+        Returns
+        -------
+        dict
+            Every field that is set, arrays as nested lists; ``sol`` (a function) and fields
+            that are None (``dy_dy0``/``dy_dp`` without sensitivities) are left out.
+        """
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
