@@ -11,7 +11,7 @@ from .engine.control import checkpoint, custom_vjp, no_grad, stop_gradient
 from .engine.rules.cumulative import logsumexp
 from .engine.pytree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .engine.transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
-from .errors import ModelFileError, NotDifferentiableError, SciadError, SolverError
+from .errors import ModelFileError, NotDifferentiableError, ProblemError, SciadError, SolverError
 
 __version__ = "0.1.0"
 
@@ -32,5 +32,6 @@ __all__ = [
     "logsumexp", "stop_gradient", "no_grad", "custom_vjp", "checkpoint", "check_grads",
     "numerical_jacobian",
     "GradientCheckError", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
-    "SciadError", "NotDifferentiableError", "ModelFileError", "SolverError", "__version__",
+    "SciadError", "NotDifferentiableError", "ModelFileError", "ProblemError", "SolverError",
+    "__version__",
 ]

@@ -5,15 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.tensor import Tensor
-from ..errors import SciadError
+from ..errors import ProblemError  # noqa: F401  (re-exported: one class for every adapter)
 
 __all__ = ["ProblemError", "raw_value", "check_scalar_objective", "check_finite",
            "check_vector_output", "canonical_method"]
-
-
-class ProblemError(SciadError, ValueError):
-    """The optimization problem is malformed: a non-scalar or non-finite objective at x0, a
-    constraint of the wrong shape, an unknown method, bounds that do not match the parameters."""
 
 
 #: minimize methods by what derivatives they take (scipy's names, lower case)

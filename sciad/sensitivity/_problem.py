@@ -23,7 +23,7 @@ from typing import Any, Mapping
 import numpy as np
 from scipy import special, stats
 
-from ..errors import SciadError
+from ..errors import ProblemError  # noqa: F401  (re-exported: one class for every adapter)
 
 __all__ = ["Problem", "ProblemError", "parse_problem"]
 
@@ -33,10 +33,6 @@ _ALIASES = {"unif": "unif", "uniform": "unif", "norm": "norm", "normal": "norm",
             "triangular": "triang"}
 _BOUND_MEANING = {"unif": "[lower, upper]", "norm": "[mean, sd]", "lognorm": "[mean, sd] of ln x",
                   "triang": "[lower, upper, peak fraction]"}
-
-
-class ProblemError(SciadError, ValueError):
-    """The ``problem`` dictionary of a global analysis is malformed."""
 
 
 @dataclass(frozen=True)

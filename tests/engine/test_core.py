@@ -223,3 +223,13 @@ def test_tensor_behaves_like_ndarray_inside_grad():
     expected[0] += m[1]
     expected[1] += m[0]
     np.testing.assert_allclose(sciad.grad(f)(x), expected.ravel())
+
+
+def test_one_problem_error_class_for_every_adapter():
+    import sciad.optimize
+    import sciad.sensitivity
+
+    with pytest.raises(sciad.ProblemError):
+        sciad.optimize.minimize(lambda x: np.sum(x ** 2), np.ones(2), method="no-such-method")
+    with pytest.raises(sciad.ProblemError):
+        sciad.sensitivity.dgsm(lambda x: x[0], {"names": ["a"], "bounds": [[1.0, 0.0]]}, n=8)
