@@ -121,7 +121,8 @@ def _check_finite(values: np.ndarray, names: list[str], what: str) -> None:
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         shown = ", ".join(f"{names[i]}={values[i]}" for i in bad[:6])
-        raise SampleError(f"{bad.size} {what} are NaN or infinite ({shown}"
+        verb = "is" if bad.size == 1 else "are"
+        raise SampleError(f"{bad.size} of the {what} {verb} NaN or infinite ({shown}"
                           f"{' ...' if bad.size > 6 else ''}); sensitivities there mean nothing: "
                           "evaluate at parameters where the model is defined")
 

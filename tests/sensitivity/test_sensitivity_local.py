@@ -98,9 +98,9 @@ def test_local_rejects_bad_inputs():
 def test_local_refuses_outputs_that_are_not_finite():
     # d log(a) / da = 1/a = -1 at a = -1 is a number, but the output there is NaN
     with np.errstate(invalid="ignore"), pytest.raises(
-            SampleError, match=r"1 outputs are NaN or infinite \(y\[1\]=nan\)"):
+            SampleError, match=r"1 of the outputs is NaN or infinite \(y\[1\]=nan\)"):
         local(lambda p: {"y": np.stack([p["a"], np.log(p["a"])])}, {"a": -1.0})
-    with pytest.raises(SampleError, match=r"parameters are NaN or infinite \(k=inf\)"):
+    with pytest.raises(SampleError, match=r"1 of the parameters is NaN or infinite \(k=inf\)"):
         local(lambda p: p["k"] * 2.0, {"k": np.inf})
     with np.errstate(invalid="ignore"), pytest.raises(SampleError, match="NaN"):
         fisher_information(lambda p: p["a"] * np.log(-np.ones(3)), {"a": 1.0})
