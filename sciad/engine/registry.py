@@ -103,15 +103,6 @@ _FLOAT64 = np.dtype(np.float64)
 _FLOAT32 = np.dtype(np.float32)
 
 
-def _fit(cot, x):
-    """``cot`` summed/cast to the shape and kind of the argument ``x`` it belongs to."""
-    if type(cot) is np.ndarray and type(x) is np.ndarray:
-        dtype = cot.dtype
-        if x.dtype is dtype and cot.shape == x.shape:
-            return cot  # the common case: nothing to sum, cast or drop
-    return unbroadcast(cot, shape_of(x), dtype_of(x))
-
-
 def _elementwise_rule(d, argnum, nargs):
     """The cotangent rule ``(g, ans, args) -> g * conj(d)`` of one argument, specialised on the
     kind of derivative and on the number of arguments so that the backward pass does as little
@@ -119,9 +110,24 @@ def _elementwise_rule(d, argnum, nargs):
     if d is None:
         return None
     if type(d) is float:
+        # one Python call per cotangent: the shape/dtype check is written out in each rule
         if d == 1.0:
-            return lambda g, ans, args: _fit(g, args[argnum])
-        return lambda g, ans, args: _fit(g * d, args[argnum])
+            def identity_rule(g, ans, args):
+                x = args[argnum]
+                if (type(g) is np.ndarray and type(x) is np.ndarray and x.dtype is g.dtype
+                        and g.shape == x.shape):
+                    return g
+                return unbroadcast(g, shape_of(x), dtype_of(x))
+            return identity_rule
+
+        def constant_rule(g, ans, args):
+            cot = g * d
+            x = args[argnum]
+            if (type(cot) is np.ndarray and type(x) is np.ndarray and x.dtype is cot.dtype
+                    and cot.shape == x.shape):
+                return cot
+            return unbroadcast(cot, shape_of(x), dtype_of(x))
+        return constant_rule
 
     def finish(g, value, cot, x):
         # g * value is real and matches x exactly in the common case; otherwise a complex

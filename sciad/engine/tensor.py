@@ -94,6 +94,22 @@ class Tensor:
 
     # --- NumPy protocols ---------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs:
+            # the common call, np.sin(x) or np.add(x, y), straight to the recording
+            prim = UFUNC_RULES.get(ufunc)
+            if prim is not None:
+                if len(inputs) == 1:  # then the input is self
+                    level = self._level
+                    if level >= 0 and _recording[0]:
+                        x = self._value
+                        return _record(prim, (x,), _NO_KWARGS, prim.fn(x), ((0, self._node),),
+                                       level)
+                    return apply_unary(prim, self)
+                if len(inputs) == 2:
+                    return apply_binary(prim, inputs[0], inputs[1])
+        return self._ufunc_other(ufunc, method, inputs, kwargs)
+
+    def _ufunc_other(self, ufunc, method, inputs, kwargs):
         if "out" in kwargs:
             raise NotDifferentiableError(
                 f"numpy.{ufunc.__name__}(..., out=...) writes into an existing array, which would "
@@ -101,11 +117,6 @@ class Tensor:
         if method == "__call__":
             prim = UFUNC_RULES.get(ufunc)
             if prim is not None:
-                if not kwargs:
-                    if len(inputs) == 1:
-                        return apply_unary(prim, inputs[0])
-                    if len(inputs) == 2:
-                        return apply_binary(prim, inputs[0], inputs[1])
                 return apply(prim, inputs, kwargs)
             if ufunc in NONDIFFERENTIABLE:
                 return ufunc(*[_raw(a) for a in inputs], **kwargs)
@@ -348,11 +359,24 @@ class Tensor:
 
 
 def _binary_operator(prim, reflected: bool):
+    """``self (op) other`` (``other (op) self`` when reflected), recorded; the common case of a
+    constant ``other`` (``y * 0.5``) inlined, the others handled by :func:`apply_binary`."""
+    fn = prim.fn
     if reflected:
         def operator(self, other):
+            level = self._level
+            if level >= 0 and type(other) is not Tensor and _recording[0]:
+                x = self._value
+                return _record(prim, (other, x), _NO_KWARGS, fn(other, x), ((1, self._node),),
+                               level)
             return apply_binary(prim, other, self)
     else:
         def operator(self, other):
+            level = self._level
+            if level >= 0 and type(other) is not Tensor and _recording[0]:
+                x = self._value
+                return _record(prim, (x, other), _NO_KWARGS, fn(x, other), ((0, self._node),),
+                               level)
             return apply_binary(prim, self, other)
     return operator
 
@@ -445,7 +469,7 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     return t
 
 
-from .graph import Node, apply, apply_binary, apply_unary, backward  # noqa: E402
+from .graph import Node, _record, _recording, apply, apply_binary, apply_unary, backward  # noqa: E402
 from .registry import FUNCTION_RULES, NONDIFFERENTIABLE, UFUNC_RULES, function_name  # noqa: E402
 
 
