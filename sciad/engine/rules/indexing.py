@@ -62,7 +62,16 @@ SCATTER_ADD = Primitive("scatter_add (the adjoint of indexing)", _scatter_add,
 
 def _getitem_vjp(argnum, g, ans, args, kwargs):
     x = args[0]
-    return _scatter_add(g, kwargs["index"], shape_of(x), dtype_of(x))
+    index = kwargs["index"]
+    if (type(index) in (slice, int) and type(g) is np.ndarray and type(x) is np.ndarray
+            and g.dtype is x.dtype):
+        # x[1:], x[i] of a float array (every Rosenbrock-like objective): a slice or an int
+        # never repeats an entry, so the scatter is a write into zeros, without the general
+        # path's dtype promotion and index checks (which cost as much as the write at 10^4)
+        out = np.zeros(x.shape, x.dtype)
+        out[index] = g
+        return out
+    return _scatter_add(g, index, shape_of(x), dtype_of(x))
 
 
 def _setitem(x, value, index):
