@@ -79,6 +79,12 @@ def unbroadcast(g, shape, dtype=None):
     extra = len(gshape) - len(shape)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1)
+    if type(g) is np.ndarray:
+        # a plain cotangent: the ufunc method and the array method, without np.sum's and
+        # np.reshape's Python wrappers (which cost more than the sum of a small array)
+        if axes:
+            g = np.add.reduce(g, axis=axes)
+        return _match_precision(g.reshape(shape), dtype)
     if axes:
         g = np.sum(g, axis=axes)
     return _match_precision(np.reshape(g, shape), dtype)

@@ -213,3 +213,30 @@ def test_aux_holding_traced_intermediates_survives_the_backward_pass():
     np.testing.assert_allclose(aux["y"], np.exp(x), rtol=1e-15)
     np.testing.assert_allclose(aux["first"], np.exp(0.2), rtol=1e-15)
     np.testing.assert_allclose(g, 2.0 * np.exp(2.0 * x), rtol=1e-14)
+
+
+# --- unbroadcast of plain cotangents ---------------------------------------------------------
+def test_broadcast_arguments_receive_summed_cotangents():
+    x = np.linspace(-1.0, 1.0, 6).reshape(2, 3)
+
+    def f(k, row, col, x):
+        return np.sum(k * x + row * x ** 2 - col / (2.0 + x))
+
+    k, row, col = 0.7, np.array([0.5, -1.0, 2.0]), np.array([[3.0], [-0.5]])
+    gk, grow, gcol = sciad.grad(f, argnums=(0, 1, 2))(k, row, col, x)
+    np.testing.assert_allclose(gk, np.sum(x), rtol=1e-14)
+    np.testing.assert_allclose(grow, np.sum(x ** 2, axis=0), rtol=1e-14)
+    np.testing.assert_allclose(gcol, -np.sum(1.0 / (2.0 + x), axis=1, keepdims=True), rtol=1e-14)
+    assert np.shape(gk) == () and grow.shape == (3,) and gcol.shape == (2, 1)
+
+
+def test_broadcast_float32_argument_keeps_float32():
+    k = np.float32(0.5)
+    x = np.ones((4, 2), np.float32)
+    g = sciad.grad(lambda k: np.sum(k * x * 3.0))(k)
+    assert g.dtype == np.float32 and g == pytest.approx(24.0)
+
+
+def test_broadcast_second_order():
+    x = np.array([[0.3, -0.2], [1.1, 0.4]])
+    sciad.check_grads(lambda k: np.sum(np.sin(k * x) * k), (np.array([0.8, -0.6]),), order=2)
