@@ -362,22 +362,16 @@ def _binary_operator(prim, reflected: bool):
     """``self (op) other`` (``other (op) self`` when reflected), recorded; the common case of a
     constant ``other`` (``y * 0.5``) inlined, the others handled by :func:`apply_binary`."""
     fn = prim.fn
-    if reflected:
-        def operator(self, other):
-            level = self._level
-            if level >= 0 and type(other) is not Tensor and _recording[0]:
-                x = self._value
+
+    def operator(self, other):
+        level = self._level
+        if level >= 0 and type(other) is not Tensor and _recording[0]:
+            x = self._value
+            if reflected:
                 return _record(prim, (other, x), _NO_KWARGS, fn(other, x), ((1, self._node),),
                                level)
-            return apply_binary(prim, other, self)
-    else:
-        def operator(self, other):
-            level = self._level
-            if level >= 0 and type(other) is not Tensor and _recording[0]:
-                x = self._value
-                return _record(prim, (x, other), _NO_KWARGS, fn(x, other), ((0, self._node),),
-                               level)
-            return apply_binary(prim, self, other)
+            return _record(prim, (x, other), _NO_KWARGS, fn(x, other), ((0, self._node),), level)
+        return apply_binary(prim, other, self) if reflected else apply_binary(prim, self, other)
     return operator
 
 
