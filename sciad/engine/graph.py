@@ -100,10 +100,6 @@ class Node:
     def leaf(cls, owner=None) -> "Node":
         return cls(None, (), None, None, (), owner)
 
-    @property
-    def parents(self) -> tuple:
-        return tuple(parent for _, parent in self.links)
-
 
 _new = object.__new__
 
