@@ -347,7 +347,9 @@ def _assemble(rows, out_shape, trace):
     assembled = []
     for k, (shape, dtype, _) in enumerate(specs):
         column = [r[k] if r[k] is not None else np.zeros(shape, dtype) for r in rows]
-        column = [np.broadcast_to(c, shape) if type(c) is not Tensor else c for c in column]
+        # np.broadcast_to costs microseconds per call: only for rows that need it
+        column = [c if type(c) is Tensor or np.shape(c) == shape else np.broadcast_to(c, shape)
+                  for c in column]
         if not column:
             assembled.append(np.zeros(out_shape + shape, dtype))
         else:
