@@ -290,6 +290,10 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence):
     Computed as the transpose of a vector-Jacobian product (the vjp is linear in its cotangent,
     so differentiating it once more gives J v), which needs no forward rules.
     """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp(fun, primals, tangents) takes a tuple of primals and a tuple of "
+                        "tangents, one per argument of fun: jvp(f, (x,), (v,)), got "
+                        f"{type(primals).__name__} and {type(tangents).__name__}")
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals and {len(tangents)} tangents")
@@ -378,7 +382,19 @@ def hvp(fun: Callable):
             total = total + np.sum(a * b)
         return total
 
-    hvp_fun = grad(pairing)
+    pairing_grad = grad(pairing)
+
+    def hvp_fun(x, v, *args, **kwargs):
+        x_leaves, v_leaves = tree_leaves(x), tree_leaves(v)
+        if len(x_leaves) != len(v_leaves):
+            raise ValueError(f"hvp: v has {len(v_leaves)} leaves, x has {len(x_leaves)}; "
+                             "v must have the structure of x")
+        for a, b in zip(x_leaves, v_leaves):
+            if np.shape(_raw_value(a)) != np.shape(_raw_value(b)):
+                raise ValueError(f"hvp: v has shape {np.shape(_raw_value(b))} where x has shape "
+                                 f"{np.shape(_raw_value(a))}; v must have the shape of x")
+        return pairing_grad(x, v, *args, **kwargs)
+
     _name(hvp_fun, "hvp", fun)
     return hvp_fun
 

@@ -233,3 +233,13 @@ def test_one_problem_error_class_for_every_adapter():
         sciad.optimize.minimize(lambda x: np.sum(x ** 2), np.ones(2), method="no-such-method")
     with pytest.raises(sciad.ProblemError):
         sciad.sensitivity.dgsm(lambda x: x[0], {"names": ["a"], "bounds": [[1.0, 0.0]]}, n=8)
+
+
+def test_jvp_and_hvp_say_what_shape_of_arguments_they_need():
+    f = lambda x: np.sum(x ** 3)  # noqa: E731
+    x = np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"jvp\(f, \(x,\), \(v,\)\)"):
+        sciad.jvp(f, x, np.ones(2))
+    with pytest.raises(ValueError, match=r"v has shape \(3,\) where x has shape \(2,\)"):
+        sciad.hvp(f)(x, np.ones(3))
+    np.testing.assert_allclose(sciad.hvp(f)(x, np.array([1.0, -1.0])), [6.0, -12.0])
