@@ -54,7 +54,7 @@ def whole_model_by_hand():
     t = np.linspace(0.0, 60.0, 121)
 
     def f(t, y, p):
-        S, I, R = y[0], y[1], y[2]
+        S, I = y[0], y[1]
         return [-p["beta"] * S * I, p["beta"] * S * I - p["gamma"] * I, p["gamma"] * I]
 
     def outputs(p):

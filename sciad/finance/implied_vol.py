@@ -14,7 +14,7 @@ Derivatives follow from the implicit function theorem: with ``P(sigma(p, x), x) 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import log_ndtr, ndtr
+from scipy.special import ndtr
 
 from ..engine.control import custom_vjp
 from ..engine.registry import unbroadcast

@@ -18,7 +18,7 @@ P. Glasserman, *Monte Carlo Methods in Financial Engineering*, Springer (2003), 
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

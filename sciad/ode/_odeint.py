@@ -181,7 +181,7 @@ def _odeint_vjp(argnum, g, ans, args, kwargs):
 
 
 def _raw_cotangents(rhs: Rhs, leaves, t, g, options, record):
-    n, p = rhs.n, rhs.n_params
+    p = rhs.n_params
     if len(t) == 1:
         return g[0], np.zeros(p)
     if options["adjoint"] == "forward":
