@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .graph import Node, backward, close_tape, new_level, open_tape
+from .graph import Node, Primitive, backward, close_tape, new_level, open_tape
 from .pytree import _LEAF, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .tensor import Tensor
 
@@ -69,6 +69,22 @@ class _Trace:
             found = {}
         return [found.get(node) for node in self.nodes]
 
+    def pull_back_all(self, seeds, keep_graph):
+        """:meth:`pull_back` of several ``(output leaf, cotangent)`` pairs in one backward pass.
+
+        A pass per output walks the parts of the graph that the outputs share (most of it, for
+        a function and its derivative) once per output; one pass from a node that fans out to
+        every output walks it once and sums the cotangents on the way."""
+        seeds = [(leaf, ct) for leaf, ct in seeds
+                 if type(leaf) is Tensor and leaf._level == self.level]
+        if len(seeds) <= 1:
+            return self.pull_back(*seeds[0], keep_graph) if seeds else [None] * len(self.nodes)
+        fan_out = Node(_FAN_OUT, (), None, None,
+                       tuple((i, leaf._node) for i, (leaf, _) in enumerate(seeds)))
+        found = backward(fan_out, [ct for _, ct in seeds], keep_graph=keep_graph,
+                         tape=self.tape + [fan_out])
+        return [found.get(node) for node in self.nodes]
+
     def structure(self, flat_grads, single, out_shape=()):
         """Put flat per-leaf cotangents back into the argument structure."""
         grads, k = [], 0
@@ -79,6 +95,10 @@ class _Trace:
                 k += 1
             grads.append(leaves[0] if treedef is _LEAF else tree_unflatten(treedef, leaves))
         return grads[0] if single else tuple(grads)
+
+
+# The node that hands each output of a vjp its own cotangent: its "cotangent" is the list of them.
+_FAN_OUT = Primitive("vjp outputs", None, lambda argnum, g, ans, args, kwargs: g[argnum])
 
 
 def _flatten(tree):
@@ -255,13 +275,12 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         if len(ct_leaves) != len(out_leaves):
             raise ValueError(f"the cotangent has {len(ct_leaves)} leaves, the output has "
                              f"{len(out_leaves)}")
-        totals = [None] * len(trace.nodes)
-        for leaf, ct in zip(out_leaves, ct_leaves):
-            ct = _cotangent_like(leaf, ct)
-            for k, g in enumerate(trace.pull_back(leaf, ct, keep_graph=True)):
-                if g is not None:
-                    totals[k] = g if totals[k] is None else totals[k] + g
-        return trace.structure(totals, single=False)
+        seeds = [(leaf, _cotangent_like(leaf, ct)) for leaf, ct in zip(out_leaves, ct_leaves)]
+        # An output whose cotangent is exactly zero adds nothing: leaving it out spares the
+        # backward pass its whole subgraph (JAX's symbolic zeros). Only plain arrays qualify: a
+        # traced zero cotangent still carries a derivative (jvp differentiates through it).
+        seeds = [(leaf, ct) for leaf, ct in seeds if not _is_plain_zero(ct)]
+        return trace.structure(trace.pull_back_all(seeds, keep_graph=True), single=False)
 
     if has_aux:
         return value, vjp_fn, trace.value(aux)
@@ -272,6 +291,10 @@ def _raw_value(x):
     while type(x) is Tensor:
         x = x._value
     return x
+
+
+def _is_plain_zero(ct) -> bool:
+    return type(ct) is np.ndarray and not ct.any()
 
 
 def _cotangent_like(out_leaf, ct):
