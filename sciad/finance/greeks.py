@@ -141,18 +141,50 @@ def greeks(S, K, T, r, sigma, q=0.0, kind: str = "call", model: str = "black_sch
         raise OptionInputError(f"model {model!r} has no dividend yield; pass q=0 (the forward "
                                "already accounts for carry)")
     arrays = np.broadcast_arrays(*[np.asarray(v, dtype=np.float64) for v in (S, K, T, r, sigma, q)])
-    params = dict(zip(("S", "K", "T", "r", "sigma", "q"), (np.array(a) for a in arrays)))
+    params = dict(zip(("S", "K", "T", "r", "sigma", "q"), arrays))
     if not has_dividend:
         del params["q"]
     price_fn = _price_function(MODELS[model], kind)
 
-    values = _ORDERS[order](price_fn, params)
+    values = _in_blocks(_ORDERS[order], price_fn, params, arrays[0].shape)
     result = Greeks(model=model, kind=kind, price=values["price"], delta=values["S"],
                     vega=values["sigma"], theta=-values["T"], rho=values["r"],
                     epsilon=values.get("q"), gamma=values.get("gamma"),
                     vanna=values.get("vanna"), volga=values.get("volga"),
                     charm=values.get("charm"), speed=values.get("speed"))
     return _apply_units(result, units, days_per_year)
+
+
+# Options per block. Reverse-over-reverse keeps every intermediate array of a block alive (about
+# 100 arrays for second order): 1,000,000 options at once held 1.7 GB, all of it fresh memory
+# (page faults) on every call. Blocks of 65,536 hold ~50 MB, which glibc reuses from block to
+# block, for a Python overhead of ~1 ms per block (second order): 1M options, second order,
+# 8-12x -> 4.4x the price; first order 2.3 -> 1.8x.
+_BLOCK = 65536
+
+
+def _in_blocks(greeks_fn, price_fn, params, shape):
+    """``greeks_fn`` over the book in blocks of options (they are independent of each other);
+    each result has the broadcast ``shape``."""
+    flat = {name: np.ravel(value) for name, value in params.items()}
+    size = int(np.prod(shape))
+    if size <= _BLOCK:
+        # own, contiguous copies (broadcast_arrays gives read-only views)
+        values = greeks_fn(price_fn, {name: np.array(v) for name, v in flat.items()})
+        return {name: np.reshape(v, shape) for name, v in values.items()}
+    out = {}
+    for start in range(0, size, _BLOCK):
+        block = slice(start, start + _BLOCK)
+        try:
+            values = greeks_fn(price_fn, {name: np.array(v[block]) for name, v in flat.items()})
+        except OptionInputError:
+            price_fn(flat)  # the same check on the whole book: the message counts every bad option
+            raise
+        for name, value in values.items():
+            if name not in out:
+                out[name] = np.empty(size, np.result_type(value))
+            out[name][block] = value
+    return {name: np.reshape(v, shape) for name, v in out.items()}
 
 
 def _price_function(model_fn, kind):
