@@ -69,15 +69,20 @@ class Primitive:
     ``argnum`` given the output cotangent ``g``; ``None`` means zero. ``by_arg``, when given,
     holds the same rule split per argument as ``rule(g, ans, args)``: the backward pass calls it
     directly, one Python call fewer on the hottest path (elementwise operations).
+    ``add_into``, when given, is ``add_into(buffer, owned, g, args, kwargs)``: it adds the
+    cotangent of argument 0 into ``buffer`` (the parent's cotangent so far, or None) and returns
+    the buffer, which the pass then owns, or returns None to fall back to ``vjp``. Indexing uses
+    it: ``x[1:]``'s cotangent is added into x's buffer instead of into a fresh array of zeros.
     """
 
-    __slots__ = ("name", "fn", "vjp", "by_arg")
+    __slots__ = ("name", "fn", "vjp", "by_arg", "add_into")
 
-    def __init__(self, name: str, fn, vjp, by_arg=None):
+    def __init__(self, name: str, fn, vjp, by_arg=None, add_into=None):
         self.name = name
         self.fn = fn
         self.vjp = vjp
         self.by_arg = by_arg
+        self.add_into = add_into
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
@@ -231,6 +236,12 @@ def backward(root: Node, cotangent, targets=None, keep_graph: bool = True, tape=
                 if by_arg is not None:
                     cot = by_arg[argnum](g, ans, args)
                 else:
+                    if prim.add_into is not None:
+                        buffer = prim.add_into(get(parent), parent in owned, g, args, node.kwargs)
+                        if buffer is not None:
+                            grads[parent] = buffer
+                            owned.add(parent)
+                            continue
                     cot = prim.vjp(argnum, g, ans, args, node.kwargs)
             except NotDifferentiableError:
                 raise
@@ -258,9 +269,14 @@ def backward(root: Node, cotangent, targets=None, keep_graph: bool = True, tape=
                 # the object API keeps tensors (and so nodes) alive: cut them from the graph
                 node.prim = node.kwargs = None
                 node.links = ()
-    if targets is None:
-        return grads
-    return {node: g for node, g in grads.items() if node in targets}
+    if targets is not None:
+        grads = {node: g for node, g in grads.items() if node in targets}
+    for node, g in grads.items():
+        if type(g) is np.ndarray and not g.flags.writeable:
+            # a read-only broadcast view (the cotangent of a sum is one) reaches the caller as
+            # an array of its own, which it may write into
+            grads[node] = g.copy()
+    return grads
 
 
 def _reverse_topological(root: Node) -> list:

@@ -12,6 +12,8 @@ Rules are written with NumPy calls, so the engine can differentiate them again (
 
 from __future__ import annotations
 
+import dis
+
 import numpy as np
 
 from ..errors import NotDifferentiableError
@@ -139,7 +141,21 @@ def _elementwise_rule(d, argnum, nargs):
             cot = g * np.conj(value)
         return unbroadcast(cot, shape_of(x), dtype_of(x))
 
-    if nargs == 1:
+    selected = _returned_parameter(d)
+    if selected is not None and nargs <= 2:
+        # d returns one of its parameters (exp: ans; multiply: the other factor): read it
+        # directly instead of calling d, the one Python call this rule would make
+        def rule(g, ans, args):
+            x = args[argnum]
+            value = ans if selected == 0 else args[selected - 1]
+            cot = g * value
+            if type(cot) is np.ndarray and type(x) is np.ndarray:
+                dtype = cot.dtype
+                if ((dtype is _FLOAT64 or dtype is _FLOAT32) and x.dtype is dtype
+                        and cot.shape == x.shape):
+                    return cot
+            return finish(g, value, cot, x)
+    elif nargs == 1:
         def rule(g, ans, args):
             x = args[0]
             value = d(ans, x)
@@ -166,6 +182,19 @@ def _elementwise_rule(d, argnum, nargs):
             value = d(ans, *args)
             return finish(g, value, g * value, args[argnum])
     return rule
+
+
+def _returned_parameter(d):
+    """The position of the parameter that ``d`` returns unchanged (``lambda ans, x, y: y`` gives
+    2), or None when ``d`` computes something."""
+    code = getattr(d, "__code__", None)
+    if code is None or d.__closure__ or d.__defaults__:
+        return None
+    ops = [i for i in dis.get_instructions(d) if i.opname not in ("RESUME", "NOP")]
+    if len(ops) == 2 and ops[0].opname == "LOAD_FAST" and ops[1].opname == "RETURN_VALUE":
+        position = code.co_varnames.index(ops[0].argval)
+        return position if position < code.co_argcount else None
+    return None
 
 
 def elementwise(ufunc, *derivatives, name=None):

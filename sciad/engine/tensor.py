@@ -9,6 +9,7 @@ accept it and return Tensors. Conversions that would silently drop a derivative
 
 from __future__ import annotations
 
+import operator as operator_module
 import sys
 
 import numpy as np
@@ -358,19 +359,45 @@ class Tensor:
     conjugate = conj
 
 
-def _binary_operator(prim, reflected: bool):
-    """``self (op) other`` (``other (op) self`` when reflected), recorded; the common case of a
-    constant ``other`` (``y * 0.5``) inlined, the others handled by :func:`apply_binary`."""
-    fn = prim.fn
+_FLOAT64 = np.dtype(np.float64)
+_CONSTANTS: dict = {}  # Python float -> read-only 0-d float64 array
+
+
+def _constant(c: float):
+    """``c`` as a 0-d float64 array, cached: NumPy multiplies an array by a 0-d array ~40%
+    faster than by a Python float, whose conversion it repeats on every call; the same
+    constant then also serves the backward pass (``g * 0.5``)."""
+    array = _CONSTANTS.get(c)
+    if array is None:
+        if len(_CONSTANTS) >= 1024:  # literals in user code are few; values computed on the fly
+            _CONSTANTS.clear()       # (and NaN, never equal to itself) must not grow it
+        array = _CONSTANTS[c] = np.array(c)
+        array.flags.writeable = False
+    return array
+
+
+def _binary_operator(prim, op, reflected: bool):
+    """``self (op) other`` (``other (op) self`` when reflected), recorded; the common cases of
+    a constant ``other`` (``y * 0.5``) and of two boxes of one level (``a + b``) inlined, the
+    others handled by :func:`apply_binary`. ``op`` is the Python operator, which NumPy runs
+    faster than a call of the ufunc object (no argument parsing)."""
 
     def operator(self, other):
         level = self._level
-        if level >= 0 and type(other) is not Tensor and _recording[0]:
+        if level >= 0 and _recording[0]:
             x = self._value
-            if reflected:
-                return _record(prim, (other, x), _NO_KWARGS, fn(other, x), ((1, self._node),),
+            if type(other) is not Tensor:
+                if type(other) is float and type(x) is np.ndarray and x.dtype is _FLOAT64:
+                    other = _constant(other)  # same result: a float64 array keeps float64
+                if reflected:
+                    return _record(prim, (other, x), _NO_KWARGS, op(other, x),
+                                   ((1, self._node),), level)
+                return _record(prim, (x, other), _NO_KWARGS, op(x, other), ((0, self._node),),
                                level)
-            return _record(prim, (x, other), _NO_KWARGS, fn(x, other), ((0, self._node),), level)
+            if other._level == level and not reflected:
+                y = other._value
+                return _record(prim, (x, y), _NO_KWARGS, op(x, y),
+                               ((0, self._node), (1, other._node)), level)
         return apply_binary(prim, other, self) if reflected else apply_binary(prim, self, other)
     return operator
 
@@ -383,8 +410,9 @@ def bind_operators() -> None:
     for name, ufunc in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
                         ("truediv", np.true_divide)):
         prim = UFUNC_RULES[ufunc]
+        op = getattr(operator_module, name)
         for dunder, reflected in ((f"__{name}__", False), (f"__r{name}__", True)):
-            operator = _binary_operator(prim, reflected)
+            operator = _binary_operator(prim, op, reflected)
             operator.__name__ = operator.__qualname__ = dunder
             setattr(Tensor, dunder, operator)
 

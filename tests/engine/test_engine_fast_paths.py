@@ -178,6 +178,39 @@ def test_slice_and_int_indexing_scatter_back(dtype):
     np.testing.assert_allclose(g, expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
 
 
+def test_slice_cotangent_added_into_a_borrowed_buffer_leaves_it_alone():
+    # x's first cotangent is the caller's own array (x + 0.0 passes it through); the slice's
+    # cotangent must go into a copy of it, never into the caller's array
+    x = np.array([0.5, -1.0, 2.0, 3.0])
+    u = np.array([1.0, 10.0, 100.0, 1000.0])
+    u_before = u.copy()
+
+    def f(x):
+        return np.concatenate([x[1:], np.zeros(1)]) + (x + 0.0)
+
+    _, pull = sciad.vjp(f, x)
+    (g,) = pull(u)
+    np.testing.assert_array_equal(u, u_before)
+    np.testing.assert_allclose(g, u + np.concatenate([[0.0], u[:-1]]))
+
+
+def test_gradient_of_a_sum_is_a_writable_array_of_its_own():
+    for f in (lambda x: np.sum(x), lambda x: np.sum(x * 2.0), lambda x: np.sum(x[1:])):
+        g = sciad.grad(f)(np.ones(4))
+        assert g.flags.writeable and g.flags.owndata and g.strides == (8,)
+        g[0] = 7.0  # must not change the next gradient
+        assert sciad.grad(f)(np.ones(4))[1] != 7.0
+
+
+def test_cached_float_constants_give_the_float_results():
+    x = np.array([0.5, 1.5, 3.0])
+    traced = sciad.value_and_grad(lambda x: np.sum(x * 0.1 + 0.3 * x - x / 0.7 + 0.2 - x))(x)
+    np.testing.assert_array_equal(traced[0], np.sum(x * 0.1 + 0.3 * x - x / 0.7 + 0.2 - x))
+    np.testing.assert_allclose(traced[1], 0.1 + 0.3 - 1 / 0.7 - 1.0, rtol=1e-15)
+    x32 = x.astype(np.float32)  # float32 arrays keep float32 (no cached float64 constant)
+    assert sciad.grad(lambda x: np.sum(x * 0.1).astype(np.float64))(x32).dtype == np.float32
+
+
 def test_slice_indexing_second_order():
     x = np.array([0.3, -1.2, 0.8, 2.0])
     sciad.check_grads(lambda x: np.sum(x[1:] ** 2 * x[:-1]), (x,), order=2)

@@ -74,6 +74,27 @@ def _getitem_vjp(argnum, g, ans, args, kwargs):
     return _scatter_add(g, index, shape_of(x), dtype_of(x))
 
 
+def _getitem_add_into(buffer, owned, g, args, kwargs):
+    """Add x[index]'s cotangent into x's cotangent buffer in place, for a slice or an int of a
+    plain float array: a Rosenbrock-like x[1:] and x[:-1] then cost one pass each instead of
+    zeros, a write and an addition. None (take the general rule) otherwise."""
+    x = args[0]
+    index = kwargs["index"]
+    if (type(index) not in (slice, int) or type(g) is not np.ndarray or type(x) is not np.ndarray
+            or g.dtype is not x.dtype):
+        return None
+    if buffer is None:
+        buffer = np.zeros(x.shape, x.dtype)
+        buffer[index] = g
+        return buffer
+    if type(buffer) is not np.ndarray or buffer.dtype is not x.dtype or buffer.shape != x.shape:
+        return None
+    if not owned:
+        buffer = buffer.copy()  # someone else's array (a forward value, a read-only view)
+    buffer[index] += g
+    return buffer
+
+
 def _setitem(x, value, index):
     if type(value) is Tensor and type(x) is not Tensor:
         x = Tensor(np.asarray(x))  # a constant box, so that assigning a traced value records it
@@ -125,7 +146,8 @@ def _copy_vjp(g, ans, x, *args, **kwargs):
     return g
 
 
-tensor_module.GETITEM = Primitive("numpy.ndarray.__getitem__", _getitem, _getitem_vjp)
+tensor_module.GETITEM = Primitive("numpy.ndarray.__getitem__", _getitem, _getitem_vjp,
+                                  add_into=_getitem_add_into)
 tensor_module.SETITEM = Primitive("numpy.ndarray.__setitem__", _setitem, _setitem_vjp)
 tensor_module.ASTYPE = Primitive("numpy.ndarray.astype", _astype, _astype_vjp)
 defvjp(np.copy, _copy_vjp)

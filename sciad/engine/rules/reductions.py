@@ -37,9 +37,14 @@ def normalize_axis(axis, ndim):
 
 def restore_reduced(g, shape, axis, keepdims=False):
     """Broadcast the cotangent of a reduction back to the input's ``shape``."""
+    if axis is None and type(g) is np.ndarray and g.ndim == 0:
+        # a full reduction of plain values (every grad of a sum): a read-only view of g with
+        # zero strides, made directly (np.broadcast_to costs 7x more), so no pass over memory;
+        # the backward pass copies it if it reaches the caller
+        view = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+        view.flags.writeable = False
+        return view
     if axis is None and type(g) is not Tensor:
-        # a full reduction of plain values (every grad of a sum): fill, which costs less than
-        # np.broadcast_to's own overhead up to ~1e5 entries and is never worse than 2x beyond
         filled = np.empty(shape, dtype_of(g))
         filled[...] = g
         return filled
