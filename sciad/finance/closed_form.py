@@ -62,12 +62,17 @@ def black_scholes(S, K, T, r, sigma, q=0.0, kind: str = "call"):
     _check_common("black_scholes", K, T, r, sigma)
     check_finite("dividend yield q", q, "black_scholes")
     total_vol = sigma * np.sqrt(T)
-    d1 = (np.log(S / K) + (r - q + 0.5 * sigma * sigma) * T) / total_vol
-    d2 = d1 - total_vol
     discounted_spot = S * np.exp(-q * T) if _nonzero(q) else S
     discounted_strike = K * np.exp(-r * T)
-    return _signed(w, discounted_spot * ndtr(_signed(w, d1))
-                   - discounted_strike * ndtr(_signed(w, d2)))
+    # d1 = ln(S e^{-qT} / (K e^{-rT})) / (sigma sqrt T) + sigma sqrt(T) / 2, from the discounted
+    # values already at hand. A call receives the spot and pays the strike, a put the reverse:
+    # w d1 and w d2 are ln(received / paid) / (sigma sqrt T) +- sigma sqrt(T) / 2, so a put
+    # needs no sign flips (each operation costs a pass over the book, forward and backward).
+    received, paid = ((discounted_spot, discounted_strike) if w > 0
+                      else (discounted_strike, discounted_spot))
+    moneyness = np.log(received / paid) / total_vol
+    half_vol = 0.5 * total_vol
+    return received * ndtr(moneyness + half_vol) - paid * ndtr(moneyness - half_vol)
 
 
 def black76(F, K, T, r, sigma, kind: str = "call"):
