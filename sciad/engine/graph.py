@@ -68,7 +68,9 @@ class Primitive:
     ``vjp(argnum, g, ans, args, kwargs)`` returns the cotangent of positional argument
     ``argnum`` given the output cotangent ``g``; ``None`` means zero. ``by_arg``, when given,
     holds the same rule split per argument as ``rule(g, ans, args)``: the backward pass calls it
-    directly, one Python call fewer on the hottest path (elementwise operations).
+    directly, one Python call fewer on the hottest path (elementwise operations). A None entry
+    there means the cotangent passes through unchanged (up to broadcasting, which ``vjp``
+    handles).
     ``add_into``, when given, is ``add_into(buffer, owned, g, args, kwargs)``: it adds the
     cotangent of argument 0 into ``buffer`` (the parent's cotangent so far, or None) and returns
     the buffer, which the pass then owns, or returns None to fall back to ``vjp``. Indexing uses
@@ -234,7 +236,18 @@ def backward(root: Node, cotangent, targets=None, keep_graph: bool = True, tape=
         for argnum, parent in node.links:
             try:
                 if by_arg is not None:
-                    cot = by_arg[argnum](g, ans, args)
+                    rule = by_arg[argnum]
+                    if rule is not None:
+                        cot = rule(g, ans, args)
+                    else:
+                        # the cotangent passes through (add, subtract's first argument), here
+                        # without a call when it already has the argument's shape and dtype
+                        x = args[argnum]
+                        if (type(x) is np.ndarray and type(g) is np.ndarray
+                                and g.shape == x.shape and g.dtype is x.dtype):
+                            cot = g
+                        else:
+                            cot = prim.vjp(argnum, g, ans, args, node.kwargs)
                 else:
                     if prim.add_into is not None:
                         buffer = prim.add_into(get(parent), parent in owned, g, args, node.kwargs)
@@ -269,14 +282,11 @@ def backward(root: Node, cotangent, targets=None, keep_graph: bool = True, tape=
                 # the object API keeps tensors (and so nodes) alive: cut them from the graph
                 node.prim = node.kwargs = None
                 node.links = ()
-    if targets is not None:
-        grads = {node: g for node, g in grads.items() if node in targets}
-    for node, g in grads.items():
-        if type(g) is np.ndarray and not g.flags.writeable:
-            # a read-only broadcast view (the cotangent of a sum is one) reaches the caller as
-            # an array of its own, which it may write into
-            grads[node] = g.copy()
-    return grads
+    # A leaf's cotangent may be a read-only view (a sum's is) or an array that a rule also
+    # holds: the transforms and Tensor.backward copy what they hand to the caller.
+    if targets is None:
+        return grads
+    return {node: g for node, g in grads.items() if node in targets}
 
 
 def _reverse_topological(root: Node) -> list:
