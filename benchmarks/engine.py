@@ -4,9 +4,11 @@ Run:  python benchmarks/engine.py [--repeat 7]
 
 Every workload is timed in this one run: the plain NumPy function, then the gradient by sciad
 and by autograd, JAX (eager, op by op, and jit-compiled) and PyTorch (eager) when installed.
-Each time is the median over repeats of the best loop count found by timeit's autorange. The ratio
-is gradient time / NumPy function time (lower is better). Times are CPU time of the process
-(time.process_time), which a busy shared machine disturbs far less than wall time.
+The functions run in turn within each round (each for the loop count that timeit's autorange
+finds), so that load from other processes hits them alike; a time is the median over rounds,
+and a ratio (gradient time / NumPy function time, lower is better) the median of the per-round
+ratios. Times are CPU time of the process (time.process_time), which a busy shared machine
+disturbs far less than wall time.
 """
 
 from __future__ import annotations
@@ -55,11 +57,20 @@ def _workloads(rng):
     }
 
 
-def _time(fn, repeat):
+def _interleaved(fns: dict, repeat: int) -> tuple[dict, dict]:
+    """Median time per call of each function, and the median over rounds of its time / the
+    first function's time in the same round."""
     # CPU time of this process: on a shared machine, wall time mostly measures the neighbours
-    timer = timeit.Timer(fn, timer=time.process_time)
-    number, _ = timer.autorange()
-    return statistics.median(t / number for t in timer.repeat(repeat, number))
+    timers = {name: timeit.Timer(fn, timer=time.process_time) for name, fn in fns.items()}
+    numbers = {name: timer.autorange()[0] for name, timer in timers.items()}
+    rounds = []
+    for _ in range(repeat):
+        rounds.append({name: timer.timeit(numbers[name]) / numbers[name]
+                       for name, timer in timers.items()})
+    base = next(iter(fns))
+    times = {name: statistics.median(r[name] for r in rounds) for name in fns}
+    ratios = {name: statistics.median(r[name] / r[base] for r in rounds) for name in fns}
+    return times, ratios
 
 
 def _peers():
@@ -124,18 +135,19 @@ def main(repeat: int = 7) -> list[dict]:
     for name, (make, x) in _workloads(rng).items():
         f = make(np, lambda v: v)
         g = sciad.grad(f)
-        base = _time(lambda: f(x), repeat)
-        row = {"workload": name, "numpy f (ms)": base * 1e3}
-        sciad_time = _time(lambda: g(x), repeat)
-        row["sciad grad (ms)"] = sciad_time * 1e3
-        row["sciad ratio"] = sciad_time / base
-        row["target"] = TARGETS[name]
+        fns = {"numpy": lambda: f(x), "sciad": lambda: g(x)}
+        failed = {}
         for peer, build in peers.items():
             try:
-                run = build(make, x)
-                row[f"{peer} ratio"] = _time(run, repeat) / base
+                fns[peer] = build(make, x)
             except Exception as exc:  # a peer failing must not hide sciad's numbers
-                row[f"{peer} ratio"] = f"error: {type(exc).__name__}"
+                failed[peer] = f"error: {type(exc).__name__}"
+        times, ratios = _interleaved(fns, repeat)
+        row = {"workload": name, "numpy f (ms)": times["numpy"] * 1e3,
+               "sciad grad (ms)": times["sciad"] * 1e3, "sciad ratio": ratios["sciad"],
+               "target": TARGETS[name]}
+        for peer in peers:
+            row[f"{peer} ratio"] = failed.get(peer, ratios.get(peer))
         rows.append(row)
     return rows
 

@@ -119,10 +119,11 @@ def _elementwise_rule(d, argnum, nargs):
         return None
     if type(d) is float:
         # one Python call per cotangent: the shape/dtype check is written out here
-        identity = d == 1.0
+        identity, negation = d == 1.0, d == -1.0
 
         def constant_rule(g, ans, args):
-            cot = g if identity else g * d
+            # -g: NumPy's negation skips the Python-float conversion that g * -1.0 pays
+            cot = g if identity else -g if negation else g * d
             x = args[argnum]
             if (type(cot) is np.ndarray and type(x) is np.ndarray and x.dtype is cot.dtype
                     and cot.shape == x.shape):
