@@ -148,7 +148,7 @@ def greeks(S, K, T, r, sigma, q=0.0, kind: str = "call", model: str = "black_sch
 
     values = _in_blocks(_ORDERS[order], price_fn, params, arrays[0].shape)
     result = Greeks(model=model, kind=kind, price=values["price"], delta=values["S"],
-                    vega=values["sigma"], theta=-values["T"], rho=values["r"],
+                    vega=values["sigma"], theta=values["theta"], rho=values["r"],
                     epsilon=values.get("q"), gamma=values.get("gamma"),
                     vanna=values.get("vanna"), volga=values.get("volga"),
                     charm=values.get("charm"), speed=values.get("speed"))
@@ -166,17 +166,17 @@ _BLOCK = 65536
 def _in_blocks(greeks_fn, price_fn, params, shape):
     """``greeks_fn`` over the book in blocks of options (they are independent of each other);
     each result has the broadcast ``shape``."""
+    # contiguous 1-d inputs, read only: views of the caller's arrays where they already are
     flat = {name: np.ravel(value) for name, value in params.items()}
     size = int(np.prod(shape))
     if size <= _BLOCK:
-        # own, contiguous copies (broadcast_arrays gives read-only views)
-        values = greeks_fn(price_fn, {name: np.array(v) for name, v in flat.items()})
+        values = greeks_fn(price_fn, flat)
         return {name: np.reshape(v, shape) for name, v in values.items()}
     out = {}
     for start in range(0, size, _BLOCK):
         block = slice(start, start + _BLOCK)
         try:
-            values = greeks_fn(price_fn, {name: np.array(v[block]) for name, v in flat.items()})
+            values = greeks_fn(price_fn, {name: v[block] for name, v in flat.items()})
         except OptionInputError:
             price_fn(flat)  # the same check on the whole book: the message counts every bad option
             raise
@@ -202,7 +202,9 @@ def _first_order(price_fn, params):
         return np.sum(price), price
 
     (_, price), grads = value_and_grad(total, has_aux=True)(differentiated)
-    return {"price": price, **grads}
+    # theta = -dV/dT, negated here, block by block, not over the whole book afterwards
+    theta = -grads.pop("T")
+    return {"price": price, **grads, "theta": theta}
 
 
 def _second_order(price_fn, params):

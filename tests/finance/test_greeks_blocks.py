@@ -53,3 +53,17 @@ def test_an_error_in_a_later_block_counts_every_bad_option(monkeypatch):
     monkeypatch.setattr(greeks_module, "_BLOCK", 4)
     with pytest.raises(OptionInputError, match=r"volatility sigma must be > 0.*first of 3 bad"):
         greeks(**args, order=2)
+
+
+@pytest.mark.parametrize("block", [4, 65536])
+def test_inputs_left_alone_and_results_their_own(monkeypatch, block):
+    args = book(10)
+    before = {name: value.copy() for name, value in args.items()}
+    monkeypatch.setattr(greeks_module, "_BLOCK", block)
+    g = greeks(**args, order=3)
+    for name, value in args.items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+    for name in FIELDS:
+        result = getattr(g, name)
+        assert result.flags.writeable, name
+        assert not any(np.shares_memory(result, value) for value in args.values()), name
