@@ -322,6 +322,12 @@ class Tensor:
         return np.not_equal(self, other)
 
     def __getitem__(self, index):
+        if type(index) is slice or type(index) is int:  # x[1:], x[0]: recorded directly
+            level = self._level
+            if level >= 0 and _recording[0]:
+                x = self._value
+                return _record(GETITEM, (x,), {"index": index}, x[index], ((0, self._node),),
+                               level)
         return apply(GETITEM, (self,), {"index": _raw_index(index)})
 
     def __setitem__(self, index, value):

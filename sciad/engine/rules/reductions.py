@@ -72,6 +72,9 @@ def _refuse_where(name, where):
 
 def _sum_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, initial=None,
              where=None):
+    if (axis is None and where is None and type(g) is np.ndarray and type(x) is np.ndarray
+            and g.dtype is x.dtype):
+        return restore_reduced(g, x.shape, None)  # every grad of a sum: nothing to sum or cast
     cot = restore_reduced(g, shape_of(x), axis, keepdims)
     if where is not None:  # entries left out of the sum get nothing
         cot = np.where(where, cot, np.zeros((), dtype_of(cot)))
