@@ -61,6 +61,14 @@ CASES = [
                                                                             method=m), (X,))
       for method in ("lower", "higher", "nearest", "midpoint", "hazen", "weibull",
                      "median_unbiased", "inverted_cdf")],
+    Case(np.quantile, "traced q", lambda x, q: np.quantile(x, q, axis=1),
+         (X, np.array([0.23, 0.61]))),
+    Case(np.quantile, "traced q,method=nearest",
+         lambda x, q: np.quantile(x, q, axis=0, method="nearest"), (X, 0.4)),
+    Case(np.percentile, "traced q,keepdims",
+         lambda x, q: np.percentile(x, q, axis=(0, 2), keepdims=True), (X3, 37.0)),
+    Case(np.nanquantile, "traced q", lambda x, q: np.nanquantile(x, q, axis=1),
+         (WITH_NAN, np.array([0.3, 0.8]))),
     *_axis_variants(np.percentile, 70.0),
     Case(np.percentile, "q array,method=midpoint",
          lambda x: np.percentile(x, [10.0, 55.0], axis=0, method="midpoint"), (X,)),
@@ -208,6 +216,15 @@ def test_unsupported_options_raise_clearly(call, message):
         sciad.grad(lambda x: np.sum(call(x)))(X5[:4])
 
 
-def test_quantile_refuses_a_traced_q():
-    with pytest.raises(sciad.NotDifferentiableError, match="respect to q"):
-        sciad.grad(lambda q: np.quantile(X5, q))(0.3)
+def test_quantile_in_q_closed_form_and_step_methods():
+    x = np.array([9.0, 1.0, 5.0, 3.0, 7.0])       # sorted: 1 3 5 7 9, spacing 2
+    # linear: Q = s_lo + (4 q - lo)(s_hi - s_lo), so dQ/dq = 4 * 2
+    assert sciad.grad(lambda q: np.quantile(x, q))(0.3) == pytest.approx(8.0, rel=1e-14)
+    assert sciad.grad(lambda q: np.percentile(x, q))(30.0) == pytest.approx(0.08, rel=1e-14)
+    tied = np.array([3.0, 7.0, 1.0, 3.0])         # sorted: 1 3 3 7 (the tie takes the dense path)
+    assert sciad.grad(lambda q: np.quantile(tied, q))(0.4) == 0.0
+    assert sciad.grad(lambda q: np.quantile(tied, q))(0.8) == pytest.approx(12.0, rel=1e-14)
+    for method in ("lower", "nearest", "midpoint", "inverted_cdf"):
+        assert sciad.grad(lambda q: np.quantile(x, q, method=method))(0.3) == 0.0
+    with pytest.raises(sciad.NotDifferentiableError, match="only for method='linear'"):
+        sciad.grad(lambda q: np.quantile(x, q, method="hazen"))(0.3)

@@ -13,7 +13,10 @@ Conventions (docs/engine.md repeats them):
   NaN entries (as ``max`` does). The ``nan*`` functions skip NaN entries, which get derivative 0;
   an all-NaN slice gives NaN (NumPy's value) and derivative 0 (``nanmax``/``nanmin``: the
   cotangent goes to the NaN entries, the ``max`` rule).
-* ``q`` is not differentiable (it raises); pass it as a constant.
+* ``q`` is differentiable for ``method='linear'`` (``dQ/dq = (n - 1)(s_hi - s_lo)``, from the
+  right where ``q (n - 1)`` is whole; 0 at ``q = 1``) and has derivative 0 for the step methods
+  (``lower``, ``higher``, ``nearest``, ``midpoint``, the ``*inverted_cdf`` ones); the other
+  continuous methods refuse a traced ``q``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ...errors import NotDifferentiableError
 from ..control import stop_gradient
 from ..graph import Primitive, apply
 from ..registry import FUNCTION_RULES, composite, defvjp, dtype_of, shape_of, unbroadcast
+from ..tensor import Tensor
 from .reductions import _extremum_vjp, _refuse_where, normalize_axis
 
 _BEFORE = set(FUNCTION_RULES)
@@ -40,78 +44,140 @@ def _order_statistic(a, q, *, func, axis, method, keepdims):
 
 def _fractional_positions(count, q, func, method):
     """Where quantile ``q`` sits among ``count`` sorted values: ``lo + f`` with the result
-    ``(1 - f) s[lo] + f s[lo + 1]``. Read off NumPy's own function applied to 0, 1, ..., count-1,
-    so every method's index and interpolation rule is NumPy's."""
-    positions = np.arange(count, dtype=np.float64)
+    ``(1 - f) s[lo] + f s[lo + 1]``. The median and the linear method (the defaults) by NumPy's
+    formula; every other method read off NumPy's own function applied to 0, 1, ..., count - 1,
+    so that its index and interpolation rule are NumPy's."""
     if func in (np.median, np.nanmedian):
-        return np.asarray(np.median(positions))
+        return np.asarray((count - 1) / 2.0)
+    if method == "linear":  # NumPy's virtual index, without a pass over count values
+        return np.asarray(q, dtype=np.float64) / (
+            100.0 if func in (np.percentile, np.nanpercentile) else 1.0) * (count - 1)
+    positions = np.arange(count, dtype=np.float64)
     if func in (np.percentile, np.nanpercentile):
         return np.asarray(np.percentile(positions, q, method=method))
     return np.asarray(np.quantile(positions, q, method=method))
 
 
-def _order_statistic_weights(x, q, func, axis, method):
-    """d result / d x as an array of shape ``q.shape + kept + (n,)`` over the slices of ``x``
-    (its reduced axes moved last and flattened), plus the permutation that moved them."""
-    shape = np.shape(x)
+def _layout(shape, axis):
+    """The permutation that moves the reduced axes last, and the kept and reduced shapes."""
     axes = normalize_axis(axis, len(shape))
     kept = tuple(i for i in range(len(shape)) if i not in axes)
-    order = kept + axes
-    kept_shape = tuple(shape[i] for i in kept)
-    n = int(np.prod([shape[i] for i in axes], dtype=np.int64))
-    slices = np.reshape(np.transpose(x, order), kept_shape + (n,))
+    return kept + axes, tuple(shape[i] for i in kept), tuple(shape[i] for i in axes)
+
+
+def _slices(x, order, kept_shape):
+    """x as kept_shape + (n,): one row per reduced slice."""
+    return np.reshape(np.transpose(x, order), kept_shape + (-1,))
+
+
+def _order_statistics(slices, q, func, method):
+    """For every slice and quantile (axes ``kept + (nq,)``): the fraction ``f``, the position
+    ``lo``, the slices' counts, the entries holding ``s_lo`` and ``s_hi``, and where a NaN decides
+    the value (None when none does).
+
+    The holders are indices ``kept + (nq,)`` (-1 where no entry holds it: an all-NaN slice) when
+    no order statistic is tied, the common case; otherwise weights ``kept + (nq, n)`` that share
+    each one among the entries holding its value."""
+    kept_shape, n = slices.shape[:-1], slices.shape[-1]
     nan = np.isnan(slices)
-    counts = n - np.sum(nan, axis=-1) if func in _NAN_SKIPPING else np.full(kept_shape, n)
-    q_shape = np.shape(q)
+    skip_nan = func in _NAN_SKIPPING
+    counts = n - np.sum(nan, axis=-1) if skip_nan else np.full(kept_shape, n)
+    q_size = int(np.prod(np.shape(q), dtype=np.int64))
 
     # lo + f for every slice and quantile, computed once per distinct count
-    position = np.zeros(kept_shape + q_shape)
+    position = np.zeros(kept_shape + (q_size,))
     for count in np.unique(counts):
         if count > 0:
-            position[counts == count] = _fractional_positions(int(count), q, func, method)
-    lo = np.floor(position).astype(np.intp)
+            position[counts == count] = np.reshape(
+                _fractional_positions(int(count), q, func, method), (q_size,))
+    lo = np.floor(position)
     f = position - lo
-    hi = np.minimum(lo + 1, np.maximum(counts, 1).reshape(kept_shape + (1,) * len(q_shape)) - 1)
+    lo = lo.astype(np.intp)
+    hi = np.minimum(lo + 1, np.maximum(counts, 1)[..., None] - 1)
 
-    ordered = np.sort(slices, axis=-1)  # NaN last
-    flat_q = int(np.prod(q_shape, dtype=np.int64))
-    lo, hi, f = (np.reshape(v, kept_shape + (flat_q,)) for v in (lo, hi, f))
-    s_lo = np.take_along_axis(ordered, lo, axis=-1)[..., None]   # kept + (nq, 1)
-    s_hi = np.take_along_axis(ordered, hi, axis=-1)[..., None]
-    entries = slices[..., None, :]                               # kept + (1, n)
-    hit_lo, hit_hi = entries == s_lo, entries == s_hi            # NaN never hits
-    # ties: each order statistic's weight is shared by every entry holding its value
-    weights = ((1.0 - f)[..., None] * hit_lo / np.maximum(np.sum(hit_lo, -1, keepdims=True), 1)
-               + f[..., None] * hit_hi / np.maximum(np.sum(hit_hi, -1, keepdims=True), 1))
-    if func not in _NAN_SKIPPING:
+    if slices.ndim == 1 and not skip_nan:
+        # one slice: a partition finds the positions in O(n) (for many rows sorting is faster)
+        ordered = np.partition(slices, np.unique(np.concatenate([lo.ravel(), hi.ravel()])))
+    else:
+        ordered = np.sort(slices, axis=-1)  # NaN last
+    entries = slices[..., None, :]                                    # kept + (1, n)
+    hits = [entries == np.take_along_axis(ordered, index, axis=-1)[..., None]  # NaN never hits
+            for index in (lo, hi)]
+    held = [np.sum(hit, axis=-1) for hit in hits]
+    nan_decides = None
+    if not skip_nan and np.any(nan):
         # a slice holding NaN has the value NaN, which its NaN entries share (as for max)
-        has_nan = np.any(nan, axis=-1)[..., None, None]
-        nan_share = nan[..., None, :] / np.maximum(np.sum(nan, -1), 1)[..., None, None]
-        weights = np.where(has_nan, nan_share, weights)
-    # q's axes first, as in NumPy's result
-    weights = np.moveaxis(weights, -2, 0).reshape(q_shape + kept_shape + (n,))
-    return weights, order, kept_shape, tuple(shape[i] for i in axes)
+        nan_decides = (np.any(nan, axis=-1)[..., None, None],
+                       nan[..., None, :] / np.maximum(np.sum(nan, -1), 1)[..., None, None])
+    elif all(np.max(count, initial=0) <= 1 for count in held):
+        holders = tuple(np.where(count == 1, np.argmax(hit, axis=-1), -1)
+                        for hit, count in zip(hits, held))
+        return f, lo, counts, holders, None
+    holders = tuple(hit / np.maximum(count, 1)[..., None] for hit, count in zip(hits, held))
+    return f, lo, counts, holders, nan_decides
+
+
+# methods whose result jumps from one order statistic to the next as q moves: derivative 0 in q
+_STEPS_IN_Q = {"lower", "higher", "nearest", "midpoint", "inverted_cdf", "averaged_inverted_cdf",
+               "closest_observation"}
 
 
 def _order_statistic_vjp(argnum, g, ans, args, kwargs):
     a, q = args
-    func = kwargs["func"]
-    if argnum == 1:
+    func, method = kwargs["func"], kwargs["method"]
+    if argnum == 1 and method != "linear":
+        if method in _STEPS_IN_Q:
+            return None
         raise NotDifferentiableError(
-            f"sciad has no derivative of numpy.{func.__name__} with respect to q; pass q as a "
-            "constant (sciad.stop_gradient)")
+            f"sciad differentiates numpy.{func.__name__} with respect to q only for "
+            f"method='linear' (and the step methods, derivative 0), not {method!r}; pass q "
+            "as a constant (sciad.stop_gradient)")
     x = np.asarray(stop_gradient(a))
-    weights, order, kept_shape, reduced_shape = _order_statistic_weights(
-        x, stop_gradient(q), func, kwargs["axis"], kwargs["method"])
-    q_ndim = len(np.shape(q))
-    weights = weights.astype(x.dtype if x.dtype.kind == "f" else np.float64, copy=False)
-    # g has shape q.shape + kept (with 1s for kept reduced axes): the same entries in order
-    g = np.reshape(g, np.shape(q) + kept_shape + (1,))
-    cot = g * weights
-    if q_ndim:
-        cot = np.sum(cot, axis=tuple(range(q_ndim)))
-    cot = np.reshape(cot, kept_shape + reduced_shape)
-    return unbroadcast(np.transpose(cot, np.argsort(order)), shape_of(a), dtype_of(a))
+    order, kept_shape, reduced_shape = _layout(np.shape(x), kwargs["axis"])
+    raw_q = np.asarray(stop_gradient(q))
+    f, lo, counts, (at_lo, at_hi), nan_decides = _order_statistics(
+        _slices(x, order, kept_shape), raw_q, func, method)
+    single = at_lo.ndim == lo.ndim  # indices of single holders, not weights
+    n = int(np.prod(reduced_shape, dtype=np.int64))
+    scale = 100.0 if func in (np.percentile, np.nanpercentile) else 1.0
+    # g has shape q.shape + kept (1s for reduced axes under keepdims): the same entries in order
+    g = np.moveaxis(np.reshape(g, (-1,) + kept_shape), 0, -1)     # kept + (nq,)
+    if argnum == 1:
+        # linear: Q = s_lo + (q (count - 1) - lo)(s_hi - s_lo), so dQ/dq = (count - 1)(s_hi - s_lo)
+        # (at a q where q (count - 1) is whole, the derivative from the right)
+        values = _slices(a, order, kept_shape)   # traced at a lower level for second order
+        if single:
+            spread = np.where(at_lo >= 0, np.take_along_axis(values, np.maximum(at_hi, 0), -1)
+                              - np.take_along_axis(values, np.maximum(at_lo, 0), -1), 0.0)
+        else:
+            values = np.where(np.isnan(_slices(x, order, kept_shape)), 0.0, values)[..., None, :]
+            spread = np.sum(at_hi * values, axis=-1) - np.sum(at_lo * values, axis=-1)
+        slope = spread * ((counts - 1) / scale)[..., None]
+        if nan_decides is not None:
+            slope = np.where(nan_decides[0][..., 0], 0.0, slope)
+        cot = np.sum(g * slope, axis=tuple(range(len(kept_shape))))
+        return unbroadcast(np.reshape(cot, np.shape(raw_q)), shape_of(q), dtype_of(q))
+    if type(q) is Tensor and method == "linear":
+        # q traced at a lower level: f = q (count - 1) - lo follows it (mixed derivatives)
+        f = np.reshape(q / scale, (-1,)) * (counts - 1)[..., None] - lo
+    if single:
+        # each quantile adds (1 - f) g and f g into two entries of its slice: one bincount
+        start = np.reshape(np.arange(0, int(np.prod(kept_shape, dtype=np.int64)) * n, n),
+                           kept_shape + (1,))
+        index = np.concatenate([np.ravel(start + np.maximum(at_lo, 0)),
+                                np.ravel(start + np.maximum(at_hi, 0))])
+        low, high = g * (1.0 - f), g * f
+        if np.any(at_lo < 0):  # all-NaN slices: nothing to receive
+            low, high = np.where(at_lo >= 0, low, 0.0), np.where(at_hi >= 0, high, 0.0)
+        cot = np.bincount(index, weights=np.concatenate([np.ravel(low), np.ravel(high)]),
+                          minlength=np.size(x))
+    else:
+        weights = (1.0 - f)[..., None] * at_lo + f[..., None] * at_hi    # kept + (nq, n)
+        if nan_decides is not None:
+            weights = np.where(nan_decides[0], nan_decides[1], weights)
+        cot = np.sum(g[..., None] * weights, axis=-2)
+    cot = np.transpose(np.reshape(cot, kept_shape + reduced_shape), np.argsort(order))
+    return unbroadcast(cot, shape_of(a), dtype_of(a))
 
 
 ORDER_STATISTIC = Primitive("numpy order statistic (median, quantile, percentile)",
