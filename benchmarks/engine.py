@@ -14,13 +14,19 @@ disturbs far less than wall time.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import timeit
 
-import numpy as np
+# One BLAS thread (PyTorch gets one too, below): on a shared 2-core machine a second BLAS thread
+# waits for a busy core, and vector_big's plain matrix product then swings by 4x between runs.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import sciad
+import numpy as np  # noqa: E402  (after the thread settings, which BLAS reads when loaded)
+
+import sciad  # noqa: E402
 
 TARGETS = {"scalar_chain": 5.0, "vector_big": 3.0, "rosen": 3.0}
 
