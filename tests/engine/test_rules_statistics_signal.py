@@ -21,6 +21,9 @@ WITH_NAN3[1, 0, 1] = WITH_NAN3[0, 2, 0] = np.nan
 A, V = rng.normal(size=6), rng.normal(size=3)
 WIDE = rng.uniform(-6.0, 6.0, (3, 4))          # several integer parts and signs
 DIVISOR = np.array([0.7, -1.3, 2.1, -0.45])
+W4 = rng.uniform(0.5, 1.5, 4)
+FREQUENCIES = np.array([1, 3, 2, 1])
+COORDINATES = np.cumsum(rng.uniform(0.3, 1.0, 6))   # uneven sample points
 
 
 def _call(ufunc, *args):
@@ -95,6 +98,25 @@ CASES = [
                           ("equal", (A[:3], V)))],
     Case(np.convolve, "default mode,scalar v", lambda a, v: np.convolve(a, v), (A, 0.7)),
     Case(np.correlate, "default mode", lambda a, v: np.correlate(a, v), (A, V)),
+    Case(np.cov, "rows", lambda x: np.cov(x), (X,)),
+    Case(np.cov, "columns,bias", lambda x: np.cov(x, rowvar=False, bias=True), (X,)),
+    Case(np.cov, "1-D and y,ddof=2", lambda x, y: np.cov(x, y, ddof=2), (X5, X5[::-1] ** 2)),
+    Case(np.cov, "fweights,aweights", lambda x, w: np.cov(x, fweights=FREQUENCIES, aweights=w),
+         (X, W4)),
+    Case(np.corrcoef, "rows", lambda x: np.corrcoef(x), (X3[0],)),
+    Case(np.corrcoef, "x and y,columns", lambda x, y: np.corrcoef(x, y, rowvar=False), (X, X5[:3])),
+    Case(np.gradient, "1-D", lambda f: np.gradient(f), (A,)),
+    Case(np.gradient, "spacing,edge_order=2", lambda f, h: np.gradient(f, h, edge_order=2),
+         (A, 0.4)),
+    Case(np.gradient, "coordinates", lambda f, x: np.gradient(f, x), (A, COORDINATES)),
+    Case(np.gradient, "coordinates,edge_order=2",
+         lambda f, x: np.gradient(f, x, edge_order=2), (A, COORDINATES)),
+    Case(np.gradient, "2-D, both axes", lambda f: np.stack(np.gradient(f, 0.5, 2.0)), (X,)),
+    Case(np.gradient, "axis=-1,coordinates", lambda f, x: np.gradient(f, x, axis=-1),
+         (X, COORDINATES[:4])),
+    Case(np.ediff1d, "2-D", lambda x: np.ediff1d(x), (X,)),
+    Case(np.ediff1d, "to_begin,to_end", lambda x, e: np.ediff1d(x, to_end=e, to_begin=e[:1]),
+         (X5, V)),
     Case(np.modf, "fractional", lambda x: _call(np.modf, x)[0], (WIDE,)),
     Case(np.modf, "both parts", lambda x: _call(np.modf, x)[0] ** 2 * _call(np.modf, x)[1],
          (WIDE,)),
@@ -123,6 +145,19 @@ test_row, test_every_registered_function_has_a_row = rule_tests(
 def test_values_match_numpy(call):
     out, _ = sciad.vjp(call, WITH_NAN3)
     np.testing.assert_allclose(out, call(WITH_NAN3), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: np.cov(x, aweights=W4, ddof=1),
+    lambda x: np.cov(x[0], x[1], bias=True),
+    lambda x: np.corrcoef(x, rowvar=False),
+    lambda x: np.gradient(x, 0.5, COORDINATES[:4], edge_order=2)[1],
+    lambda x: np.gradient(x[1], COORDINATES[:4]),
+    lambda x: np.ediff1d(x, to_begin=[0.5]),
+])
+def test_cov_gradient_values_match_numpy(call):
+    out, _ = sciad.vjp(call, X)
+    np.testing.assert_allclose(out, call(X), rtol=1e-13, atol=1e-15)
 
 
 def test_convolution_values_match_numpy():

@@ -1,10 +1,13 @@
-"""1-D convolution and correlation (``np.convolve``, ``np.correlate``), modes full/same/valid.
+"""Sampled signals: 1-D convolution and correlation (``np.convolve``, ``np.correlate``, modes
+full/same/valid), finite-difference derivatives (``np.gradient``) and ``np.ediff1d``.
 
 One primitive, the full convolution ``c[k] = sum_i a[i] v[k - i]``, whose cotangents are
 correlations: ``da = correlate(g, v, 'valid')`` and ``dv = correlate(g, a, 'valid')`` (the
 conjugate of the other factor, sciad's complex convention, is what ``correlate`` applies). The
 modes are slices of the full result and ``correlate(a, v)`` is ``convolve(a, conj(v[::-1]))``,
 so both functions, in every mode, differentiate to any order through that one rule.
+``np.gradient`` is written out with NumPy's formulas (even and uneven spacing, edge orders 1 and
+2) from slices, so it is differentiable in the samples and in the spacings or coordinates.
 (``np.interp``, ``np.polyval`` and ``np.cross`` live in :mod:`.ufuncs` and :mod:`.products`.)
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..control import stop_gradient
 from ..graph import Primitive, apply
 from ..registry import FUNCTION_RULES, composite, dtype_of, shape_of, unbroadcast
 
@@ -70,6 +74,110 @@ def _correlate(a, v, mode="valid"):
     return _mode_slice(full, n, m, mode, (min(n, m) - 1) // 2 if n >= m else min(n, m) // 2)
 
 
+def _spacings(f, varargs, axes):
+    """np.gradient's sample spacing per axis: a number, or the differences of 1-D coordinates
+    (a number again when they are all equal), as NumPy reads ``varargs``."""
+    if not varargs:
+        return [1.0] * len(axes)
+    if len(varargs) == 1 and len(shape_of(varargs[0])) == 0:
+        return [varargs[0]] * len(axes)
+    if len(varargs) != len(axes):
+        raise TypeError("invalid number of arguments")
+    spacings = []
+    for axis, distances in zip(axes, varargs):
+        if len(shape_of(distances)) == 0:
+            spacings.append(distances)
+            continue
+        if len(shape_of(distances)) != 1:
+            raise ValueError("distances must be either scalars or 1d")
+        if shape_of(distances)[0] != shape_of(f)[axis]:
+            raise ValueError("when 1d, distances must match the length of the corresponding "
+                             "dimension")
+        if dtype_of(distances).kind in "iub":
+            distances = np.asarray(distances, dtype=np.float64)
+        steps = np.diff(distances)
+        spacings.append(steps[0] if np.all(stop_gradient(steps) == stop_gradient(steps)[0])
+                        else steps)
+    return spacings
+
+
+def _gradient_along(f, axis, dx, edge_order):
+    """One axis of np.gradient: second-order central differences inside, one-sided differences
+    of ``edge_order`` at the two ends; the same formulas as NumPy, also for uneven spacing."""
+    ndim = len(shape_of(f))
+
+    def part(start, stop=None):  # f[..., start:stop, ...] along axis
+        index = [slice(None)] * ndim
+        index[axis] = slice(start, stop)
+        return f[tuple(index)]
+
+    def along(values):  # 1-D coefficients broadcast along axis
+        return np.reshape(values, (-1,) + (1,) * (ndim - 1 - axis))
+
+    uniform = len(shape_of(dx)) == 0
+    if uniform:
+        inside = (part(2) - part(None, -2)) / (2.0 * dx)
+    else:
+        dx1, dx2 = dx[:-1], dx[1:]
+        a = along(-dx2 / (dx1 * (dx1 + dx2)))
+        b = along((dx2 - dx1) / (dx1 * dx2))
+        c = along(dx1 / (dx2 * (dx1 + dx2)))
+        inside = a * part(None, -2) + b * part(1, -1) + c * part(2)
+    if edge_order == 1:
+        first_dx, last_dx = (dx, dx) if uniform else (dx[0], dx[-1])
+        first = (part(1, 2) - part(0, 1)) / first_dx
+        last = (part(-1) - part(-2, -1)) / last_dx
+    else:
+        if uniform:
+            a, b, c = -1.5 / dx, 2.0 / dx, -0.5 / dx
+        else:
+            dx1, dx2 = dx[0], dx[1]
+            a = -(2.0 * dx1 + dx2) / (dx1 * (dx1 + dx2))
+            b = (dx1 + dx2) / (dx1 * dx2)
+            c = -dx1 / (dx2 * (dx1 + dx2))
+        first = a * part(0, 1) + b * part(1, 2) + c * part(2, 3)
+        if uniform:
+            a, b, c = 0.5 / dx, -2.0 / dx, 1.5 / dx
+        else:
+            dx1, dx2 = dx[-2], dx[-1]
+            a = dx2 / (dx1 * (dx1 + dx2))
+            b = -(dx2 + dx1) / (dx1 * dx2)
+            c = (2.0 * dx2 + dx1) / (dx2 * (dx1 + dx2))
+        last = a * part(-3, -2) + b * part(-2, -1) + c * part(-1)
+    return np.concatenate([first, inside, last], axis=axis)
+
+
+def _gradient(f, *varargs, axis=None, edge_order=1):
+    """np.gradient, differentiable in the samples ``f`` and in the spacings or coordinates."""
+    ndim = len(shape_of(f))
+    if axis is None:
+        axes = tuple(range(ndim))
+    else:
+        axes = tuple(a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if edge_order > 2:
+        raise ValueError("'edge_order' greater than 2 not supported")
+    if dtype_of(f).kind in "iub":
+        f = np.asarray(f, dtype=np.float64)
+    results = []
+    for ax, dx in zip(axes, _spacings(f, varargs, axes)):
+        if shape_of(f)[ax] < edge_order + 1:
+            raise ValueError("Shape of array too small to calculate a numerical gradient, "
+                             "at least (edge_order + 1) elements are required.")
+        results.append(_gradient_along(f, ax, dx, edge_order))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+def _ediff1d(ary, to_end=None, to_begin=None):
+    pieces = [np.ravel(ary)[1:] - np.ravel(ary)[:-1]]
+    if to_begin is not None:
+        pieces.insert(0, np.ravel(to_begin))
+    if to_end is not None:
+        pieces.append(np.ravel(to_end))
+    return np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+
+
+composite(np.gradient, _gradient)
+composite(np.ediff1d, _ediff1d)
 composite(np.convolve, _convolve)
 composite(np.correlate, _correlate)
 

@@ -1,5 +1,5 @@
 """Order statistics and NaN-skipping reductions: median, quantile, percentile and their nan*
-versions, nanmax/nanmin, nanprod, nanvar/nanstd, nancumsum/nancumprod.
+versions, nanmax/nanmin, nanprod, nanvar/nanstd, nancumsum/nancumprod; cov and corrcoef.
 
 Conventions (docs/engine.md repeats them):
 
@@ -20,6 +20,8 @@ Conventions (docs/engine.md repeats them):
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -270,6 +272,71 @@ def _nancumprod(a, axis=None, dtype=None, out=None):
     return np.cumprod(np.where(_present(a), a, np.ones((), dtype_of(a))), axis=axis)
 
 
+def _cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+         dtype=None):
+    """np.cov, differentiable in m, y and aweights (NumPy's algorithm, step by step)."""
+    if len(shape_of(m)) > 2:
+        raise ValueError("m has more than 2 dimensions")
+    x = np.reshape(m, (1, -1)) if len(shape_of(m)) < 2 else (m if rowvar else np.transpose(m))
+    if y is not None:
+        y = np.reshape(y, (1, -1)) if len(shape_of(y)) < 2 else y
+        if not rowvar and shape_of(y)[0] != 1:
+            y = np.transpose(y)
+        x = np.concatenate([x, y], axis=0)
+    if ddof is None:
+        ddof = 1 if not bias else 0
+    observations = shape_of(x)[1]
+    weights = None
+    for name, given in (("fweights", fweights), ("aweights", aweights)):
+        if given is None:
+            continue
+        if len(shape_of(given)) > 1:
+            raise RuntimeError(f"cannot handle multidimensional {name}")
+        if shape_of(given)[0] != observations:
+            raise RuntimeError(f"incompatible numbers of samples and {name}")
+        raw = np.asarray(stop_gradient(given), dtype=float)
+        if np.any(raw < 0):
+            raise ValueError(f"{name} cannot be negative")
+        if name == "fweights" and not np.all(raw == np.around(raw)):
+            raise TypeError("fweights must be integer")
+        weights = given if weights is None else weights * given
+    if weights is None:
+        mean = np.mean(x, axis=1, keepdims=True)
+        factor = observations - ddof
+    else:
+        total = np.sum(weights)
+        mean = np.sum(x * weights, axis=1, keepdims=True) / total
+        if ddof == 0:
+            factor = total
+        elif aweights is None:
+            factor = total - ddof
+        else:
+            factor = total - ddof * np.sum(weights * aweights) / total
+    if stop_gradient(factor) <= 0:
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
+        factor = 0.0
+    centered = x - mean
+    weighted = centered if weights is None else centered * weights
+    if dtype_of(weighted).kind == "c":
+        weighted = np.conj(weighted)
+    return np.squeeze(np.matmul(centered, np.transpose(weighted)) / factor)
+
+
+def _corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """np.corrcoef: the covariance scaled by the standard deviations, clipped to [-1, 1] as
+    NumPy does (the clip's edges pass the derivative, so the unit diagonal keeps its zero one)."""
+    c = _cov(x, y, rowvar)
+    if len(shape_of(c)) == 0:
+        return c / c  # one variable: NumPy's nan or 1
+    stddev = np.sqrt(np.real(np.diagonal(c)))
+    c = c / stddev[:, None] / stddev[None, :]
+    if dtype_of(c).kind == "c":
+        return np.clip(np.real(c), -1, 1) + 1j * np.clip(np.imag(c), -1, 1)
+    return np.clip(c, -1, 1)
+
+
+composite(np.cov, _cov)
+composite(np.corrcoef, _corrcoef)
 composite(np.nanprod, _nanprod)
 composite(np.nanvar, _nanvar)
 composite(np.nanstd, _nanstd)
