@@ -7,6 +7,7 @@ import pytest
 
 import sciad
 from rule_table import Case, rule_tests
+from test_engine_doc_pages import _agrees, _shown_and_real
 from sciad.engine.registry import FUNCTION_RULES
 from sciad.engine.rules import multi_output, signal, statistics
 
@@ -263,3 +264,10 @@ def test_quantile_in_q_closed_form_and_step_methods():
         assert sciad.grad(lambda q: np.quantile(x, q, method=method))(0.3) == 0.0
     with pytest.raises(sciad.NotDifferentiableError, match="only for method='linear'"):
         sciad.grad(lambda q: np.quantile(x, q, method="hazen"))(0.3)
+
+
+def test_page_examples_show_their_real_output():
+    examples = _shown_and_real("statistics_and_signal.md")
+    assert sum(1 for _, shown, _ in examples if shown) >= 8
+    for source, shown, real in examples:
+        assert _agrees(shown, real), f"{source}\nshows {shown!r}\nbut gives {real!r}"
