@@ -194,12 +194,18 @@ def test_slice_cotangent_added_into_a_borrowed_buffer_leaves_it_alone():
     np.testing.assert_allclose(g, u + np.concatenate([[0.0], u[:-1]]))
 
 
-def test_gradient_of_a_sum_is_a_writable_array_of_its_own():
+@pytest.mark.parametrize("n", [4, 5000])  # a filled cotangent, and a zero-stride view
+def test_gradient_of_a_sum_is_a_writable_array_of_its_own(n):
     for f in (lambda x: np.sum(x), lambda x: np.sum(x * 2.0), lambda x: np.sum(x[1:])):
-        g = sciad.grad(f)(np.ones(4))
+        g = sciad.grad(f)(np.ones(n))
         assert g.flags.writeable and g.flags.owndata and g.strides == (8,)
         g[0] = 7.0  # must not change the next gradient
-        assert sciad.grad(f)(np.ones(4))[1] != 7.0
+        assert sciad.grad(f)(np.ones(n))[1] != 7.0
+        _, pull = sciad.vjp(f, np.ones(n))
+        u = np.array(3.0)
+        (h,) = pull(u)
+        h[:] = 0.0  # nor the caller's cotangent
+        assert u == 3.0
 
 
 def test_cached_float_constants_give_the_float_results():

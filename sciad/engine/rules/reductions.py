@@ -17,6 +17,8 @@ Conventions where the function has a kink:
 The cumulative reductions (cumsum, cumprod) and logsumexp live in :mod:`.cumulative`.
 """
 
+import math
+
 import numpy as np
 
 from ..control import stop_gradient
@@ -37,15 +39,15 @@ def normalize_axis(axis, ndim):
 
 def restore_reduced(g, shape, axis, keepdims=False):
     """Broadcast the cotangent of a reduction back to the input's ``shape``."""
-    if axis is None and type(g) is np.ndarray and g.ndim == 0:
-        # a full reduction of plain values (every grad of a sum): a read-only view of g with
-        # zero strides, made directly (np.broadcast_to costs 7x more), so no pass over memory;
-        # the backward pass copies it if it reaches the caller
-        view = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
-        view.flags.writeable = False
-        return view
     if axis is None and type(g) is not Tensor:
-        filled = np.empty(shape, dtype_of(g))
+        # a full reduction of plain values (every grad of a sum)
+        if type(g) is np.ndarray and g.ndim == 0 and math.prod(shape) >= 2048:
+            # a read-only view of g with zero strides, made directly (np.broadcast_to costs
+            # 6x more): no pass over memory; the transforms copy it if it reaches the caller
+            view = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+            view.flags.writeable = False
+            return view
+        filled = np.empty(shape, dtype_of(g))  # small: cheaper than the view's flag setting
         filled[...] = g
         return filled
     if not keepdims:
