@@ -25,6 +25,9 @@ DIVISOR = np.array([0.7, -1.3, 2.1, -0.45])
 W4 = rng.uniform(0.5, 1.5, 4)
 FREQUENCIES = np.array([1, 3, 2, 1])
 COORDINATES = np.cumsum(rng.uniform(0.3, 1.0, 6))   # uneven sample points
+NON_FINITE = np.array([1.2, np.nan, np.inf, -0.4, -np.inf])
+PHASES = np.angle(np.exp(1j * np.cumsum(rng.uniform(0.5, 2.5, 8))))   # wrapped into (-pi, pi]
+PHASES2 = np.remainder(np.cumsum(rng.uniform(0.5, 1.5, (6, 2)), axis=0), 4.0) - 2.0
 
 
 def _call(ufunc, *args):
@@ -118,6 +121,25 @@ CASES = [
     Case(np.ediff1d, "2-D", lambda x: np.ediff1d(x), (X,)),
     Case(np.ediff1d, "to_begin,to_end", lambda x, e: np.ediff1d(x, to_end=e, to_begin=e[:1]),
          (X5, V)),
+    Case(np.nan_to_num, "defaults,nan only", lambda x: np.nan_to_num(x), (WITH_NAN,)),
+    Case(np.nan_to_num, "given values", lambda x: np.nan_to_num(x, nan=1.5, posinf=4.0,
+                                                                 neginf=-4.0), (NON_FINITE,)),
+    Case(np.nan_to_num, "traced replacement", lambda x, v: np.nan_to_num(x, nan=v, posinf=v * 2,
+                                                                         neginf=-v), (NON_FINITE, 0.7)),
+    Case(np.polyadd, "lengths 6 and 3", lambda a, b: np.polyadd(a, b), (A, V)),
+    Case(np.polysub, "lengths 3 and 6", lambda a, b: np.polysub(a, b), (V, A)),
+    Case(np.polymul, "lengths 6 and 3", lambda a, b: np.polymul(a, b), (A, V)),
+    Case(np.polyder, "m=2", lambda p: np.polyder(p, 2), (A,)),
+    Case(np.polyint, "m=2,k", lambda p, k: np.polyint(p, 2, k), (A, V[:2])),
+    Case(np.polyint, "scalar k", lambda p, k: np.polyint(p, 3, k), (V, 0.4)),
+    Case(np.vander, "N=4", lambda x: np.vander(x, 4), (X5,)),
+    Case(np.vander, "increasing", lambda x: np.vander(x, increasing=True), (V,)),
+    Case(np.polyfit, "deg 2", lambda x, y: np.polyfit(x, y, 2), (COORDINATES, A)),
+    Case(np.polyfit, "weights, 2-D y", lambda x, y, w: np.polyfit(x, y, 2, w=w),
+         (COORDINATES, np.stack([A, A[::-1] ** 2], axis=1), COORDINATES[::-1])),
+    Case(np.poly, "roots", lambda r: np.poly(r), (X5,)),
+    Case(np.unwrap, "phases", lambda p: np.unwrap(p), (PHASES,)),
+    Case(np.unwrap, "period,axis=0", lambda p: np.unwrap(p, period=4.0, axis=0), (PHASES2,)),
     Case(np.modf, "fractional", lambda x: _call(np.modf, x)[0], (WIDE,)),
     Case(np.modf, "both parts", lambda x: _call(np.modf, x)[0] ** 2 * _call(np.modf, x)[1],
          (WIDE,)),

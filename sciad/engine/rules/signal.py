@@ -1,5 +1,7 @@
 """Sampled signals: 1-D convolution and correlation (``np.convolve``, ``np.correlate``, modes
-full/same/valid), finite-difference derivatives (``np.gradient``) and ``np.ediff1d``.
+full/same/valid), finite-difference derivatives (``np.gradient``), ``np.ediff1d``, ``np.unwrap``, and polynomials
+as coefficient arrays (``polyadd``, ``polysub``, ``polymul``, ``polyder``, ``polyint``,
+``vander``, ``polyfit``, ``poly``).
 
 One primitive, the full convolution ``c[k] = sum_i a[i] v[k - i]``, whose cotangents are
 correlations: ``da = correlate(g, v, 'valid')`` and ``dv = correlate(g, a, 'valid')`` (the
@@ -176,6 +178,122 @@ def _ediff1d(ary, to_end=None, to_begin=None):
     return np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
 
 
+# --- polynomials as coefficient arrays, highest power first (np.polyval lives in ufuncs.py) ---
+def _coefficients(p):
+    return np.reshape(p, (1,)) if len(shape_of(p)) == 0 else p
+
+
+def _aligned(a1, a2):
+    """The two coefficient arrays zero-padded in front to one length (polyadd, polysub)."""
+    a1, a2 = _coefficients(a1), _coefficients(a2)
+    n1, n2 = shape_of(a1)[0], shape_of(a2)[0]
+    if n1 < n2:
+        a1 = np.concatenate([np.zeros(n2 - n1, dtype_of(a1)), a1])
+    elif n2 < n1:
+        a2 = np.concatenate([np.zeros(n1 - n2, dtype_of(a2)), a2])
+    return a1, a2
+
+
+def _polyadd(a1, a2):
+    a1, a2 = _aligned(a1, a2)
+    return a1 + a2
+
+
+def _polysub(a1, a2):
+    a1, a2 = _aligned(a1, a2)
+    return a1 - a2
+
+
+def _polymul(a1, a2):
+    return np.convolve(_coefficients(a1), _coefficients(a2))
+
+
+def _polyder(p, m=1):
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    p = _coefficients(p)
+    for _ in range(m):
+        n = shape_of(p)[0] - 1
+        p = p[:-1] * np.arange(n, 0, -1)
+    return p
+
+
+def _polyint(p, m=1, k=None):
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    if k is None:
+        k = np.zeros(m)
+    elif len(shape_of(k)) == 0 or (shape_of(k)[0] == 1 and m > 1):
+        k = np.full(m, 1.0) * np.reshape(k, ())  # one constant for every integration
+    if shape_of(k)[0] < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = _coefficients(p)
+    for i in range(m):
+        p = np.concatenate([p / np.arange(shape_of(p)[0], 0, -1), np.reshape(k[i], (1,))])
+    return p
+
+
+def _vander(x, N=None, increasing=False):
+    """Columns x**0, x**1, ... as running products, NumPy's way (so the values match it)."""
+    if len(shape_of(x)) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = shape_of(x)[0] if N is None else N
+    if n == 0:
+        return np.zeros((shape_of(x)[0], 0), dtype_of(x))
+    columns = np.concatenate([np.ones((shape_of(x)[0], 1), dtype_of(x)),
+                              np.repeat(x[:, None], n - 1, axis=1)], axis=1)
+    powers = np.cumprod(columns, axis=1)
+    return powers if increasing else np.flip(powers, 1)
+
+
+def _polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """np.polyfit (least squares on the column-scaled Vandermonde matrix, as NumPy solves it),
+    differentiable in x, y and w."""
+    if full or cov:
+        raise NotImplementedError("sciad has no derivative rule for numpy.polyfit(..., full="
+                                  "True or cov=True); compute residuals from np.polyval")
+    order = int(deg) + 1
+    if deg < 0:
+        raise ValueError("expected deg >= 0")
+    if len(shape_of(x)) != 1 or shape_of(x)[0] == 0:
+        raise TypeError("expected non-empty 1D vector for x")
+    if len(shape_of(y)) not in (1, 2) or shape_of(x)[0] != shape_of(y)[0]:
+        raise TypeError("expected 1D or 2D array for y, with as many entries as x")
+    if rcond is None:
+        rcond = shape_of(x)[0] * np.finfo(np.result_type(dtype_of(x), 0.0)).eps
+    lhs, rhs = _vander(x + 0.0, order), y + 0.0
+    if w is not None:
+        lhs = lhs * w[:, None]
+        rhs = rhs * (w[:, None] if len(shape_of(rhs)) == 2 else w)
+    scale = np.sqrt(np.sum(lhs * lhs, axis=0))
+    coefficients = np.linalg.lstsq(lhs / scale, rhs, rcond=rcond)[0]
+    return coefficients / (scale[:, None] if len(shape_of(rhs)) == 2 else scale)
+
+
+def _poly(seq_of_zeros):
+    """np.poly of 1-D roots: the product of the factors (x - r), one convolution each."""
+    if len(shape_of(seq_of_zeros)) != 1:
+        raise NotImplementedError("sciad differentiates numpy.poly of a 1-D sequence of roots "
+                                  "only (the characteristic polynomial needs eigvals)")
+    coefficients = np.ones(1, dtype_of(seq_of_zeros))
+    for i in range(shape_of(seq_of_zeros)[0]):
+        factor = np.concatenate([np.ones(1, dtype_of(seq_of_zeros)),
+                                 np.reshape(-seq_of_zeros[i], (1,))])
+        coefficients = np.convolve(coefficients, factor, "full")
+    return coefficients
+
+
+def _unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    """np.unwrap adds whole periods, piecewise constant in p: p plus NumPy's correction."""
+    raw = stop_gradient(p)
+    return p + (np.unwrap(raw, discont, axis, period=period) - raw)
+
+
+for _func, _implementation in ((np.polyadd, _polyadd), (np.polysub, _polysub),
+                               (np.polymul, _polymul), (np.polyder, _polyder),
+                               (np.polyint, _polyint), (np.vander, _vander),
+                               (np.polyfit, _polyfit), (np.poly, _poly), (np.unwrap, _unwrap)):
+    composite(_func, _implementation)
 composite(np.gradient, _gradient)
 composite(np.ediff1d, _ediff1d)
 composite(np.convolve, _convolve)

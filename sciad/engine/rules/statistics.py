@@ -335,6 +335,22 @@ def _corrcoef(x, y=None, rowvar=True, *, dtype=None):
     return np.clip(c, -1, 1)
 
 
+def _nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """np.nan_to_num: derivative 1 at finite entries; the replacements (differentiable when
+    traced) at the others."""
+    if dtype_of(x).kind == "c":
+        return (_nan_to_num(np.real(x), copy, nan, posinf, neginf)
+                + 1j * _nan_to_num(np.imag(x), copy, nan, posinf, neginf))
+    raw = np.asarray(stop_gradient(x))
+    if raw.dtype.kind != "f":
+        return x
+    largest = np.finfo(raw.dtype).max
+    result = np.where(np.isnan(raw), np.asarray(nan, raw.dtype) if type(nan) is float else nan, x)
+    result = np.where(np.isposinf(raw), largest if posinf is None else posinf, result)
+    return np.where(np.isneginf(raw), -largest if neginf is None else neginf, result)
+
+
+composite(np.nan_to_num, _nan_to_num)
 composite(np.cov, _cov)
 composite(np.corrcoef, _corrcoef)
 composite(np.nanprod, _nanprod)
