@@ -30,7 +30,7 @@ from ..control import stop_gradient
 from ..graph import Primitive, apply
 from ..registry import FUNCTION_RULES, composite, defvjp, dtype_of, shape_of, unbroadcast
 from ..tensor import Tensor
-from .reductions import _extremum_vjp, _refuse_where, normalize_axis
+from .reductions import _extremum_vjp, _refuse_where, normalize_axis, restore_reduced
 
 _BEFORE = set(FUNCTION_RULES)
 
@@ -237,29 +237,42 @@ def _nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, w
     return np.prod(filled, axis=axis, keepdims=keepdims, initial=initial)
 
 
-def _nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
-            mean=None, correction=None):
+def _nanvar_value(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+                  mean=None, correction=None):
     _refuse_where("nanvar", where)
     if mean is not None:
         raise NotImplementedError("sciad has no derivative rule for numpy.nanvar(..., mean=...)")
+    if out is not None:
+        raise NotImplementedError("sciad: numpy.nanvar(..., out=...) would drop the derivative; "
+                                  "assign the result instead")
+    if correction is not None:
+        ddof = correction
+    # a lower level's box (nested transforms) dispatches back to this primitive's handler
+    return np.nanvar(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
+
+
+def _nanvar_vjp(g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
+                where=None, mean=None, correction=None):
+    """d nanvar / dx = 2 (x - nanmean) / (count - ddof) at present entries, 0 at NaN ones (also
+    in an all-NaN slice); NaN where count <= ddof, as the value. One primitive instead of the
+    composite's nine recorded operations."""
     if correction is not None:
         ddof = correction
     present = _present(a)
     zero = np.zeros((), dtype_of(a))
     filled = np.where(present, a, zero)
     count = np.sum(present, axis=axis, keepdims=True)
-    centered = np.where(present, filled - np.sum(filled, axis=axis, keepdims=True)
-                        / np.maximum(count, 1), zero)
-    squares = centered * np.conj(centered) if dtype_of(a).kind == "c" else centered * centered
-    total = np.real(np.sum(squares, axis=axis, keepdims=keepdims))
-    dof = np.reshape(count, shape_of(total)) - ddof
-    return total / np.where(dof > 0, dof, np.nan)  # NumPy: NaN where dof <= 0
+    centered = filled - np.sum(filled, axis=axis, keepdims=True) / np.maximum(count, 1)
+    dof = count - ddof
+    factor = 2.0 / np.where(dof > 0, dof, np.nan)
+    scaled = restore_reduced(g, shape_of(a), axis, keepdims) * factor
+    return unbroadcast(np.where(present, centered * scaled, zero), shape_of(a), dtype_of(a))
 
 
 def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
             mean=None, correction=None):
-    variance = _nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims, where=where, mean=mean,
-                       correction=correction)
+    variance = np.nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims, where=where, mean=mean,
+                         correction=correction)
     zero = stop_gradient(variance) == 0  # zero spread: derivative 0, as for np.std
     return np.where(zero, 0.0, np.sqrt(np.where(zero, 1.0, variance)))
 
@@ -354,7 +367,7 @@ composite(np.nan_to_num, _nan_to_num)
 composite(np.cov, _cov)
 composite(np.corrcoef, _corrcoef)
 composite(np.nanprod, _nanprod)
-composite(np.nanvar, _nanvar)
+defvjp(np.nanvar, _nanvar_vjp, fn=_nanvar_value)
 composite(np.nanstd, _nanstd)
 composite(np.nancumsum, _nancumsum)
 composite(np.nancumprod, _nancumprod)
