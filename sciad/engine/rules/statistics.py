@@ -223,8 +223,8 @@ defvjp(np.nanmax, _extremum_vjp("nanmax"))
 defvjp(np.nanmin, _extremum_vjp("nanmin"))
 
 
-# --- NaN-skipping reductions as composites: NaN entries are replaced before any arithmetic, so
-# that their (zero) cotangent is never multiplied by a NaN --------------------------------------
+# --- NaN-skipping reductions (nanvar is a primitive, the others composites): NaN entries are
+# replaced before any arithmetic, so that their (zero) cotangent is never multiplied by a NaN ------
 def _present(a):
     return ~np.isnan(stop_gradient(a))
 
