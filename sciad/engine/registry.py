@@ -13,6 +13,7 @@ Rules are written with NumPy calls, so the engine can differentiate them again (
 from __future__ import annotations
 
 import dis
+import inspect
 
 import numpy as np
 
@@ -185,6 +186,24 @@ def _elementwise_rule(d, argnum, nargs):
     return rule
 
 
+def _parameters_read(d, n_parameters) -> frozenset:
+    """The positions of the parameters whose values the derivative ``d`` reads (all of them when
+    that cannot be told from its code). Numbers and None read nothing."""
+    if d is None or type(d) is float:
+        return frozenset()
+    everything = frozenset(range(n_parameters))
+    code = getattr(d, "__code__", None)
+    if (code is None or code.co_argcount != n_parameters or code.co_cellvars
+            or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)):
+        return everything  # a C function, a partial, or parameters reachable some other way
+    loaded = set()
+    for instruction in dis.get_instructions(d):
+        if instruction.opname.startswith("LOAD_FAST"):
+            value = instruction.argval
+            loaded.update(value if isinstance(value, tuple) else (value,))
+    return frozenset(i for i, name in enumerate(code.co_varnames[:n_parameters]) if name in loaded)
+
+
 def _returned_parameter(d):
     """The position of the parameter that ``d`` returns unchanged (``lambda ans, x, y: y`` gives
     2), or None when ``d`` computes something."""
@@ -221,7 +240,9 @@ def elementwise(ufunc, *derivatives, name=None):
 
     passes = tuple(type(d) is float and d == 1.0 for d in derivatives)
     by_arg = tuple(None if passing else rule for passing, rule in zip(passes, rules))
-    prim = Primitive(name or function_name(ufunc), ufunc, vjp, by_arg=by_arg)
+    read = [_parameters_read(d, 1 + len(derivatives)) for d in derivatives]  # 0: ans, i + 1: args[i]
+    reads = (tuple(0 in r for r in read), tuple(frozenset(i - 1 for i in r if i) for r in read))
+    prim = Primitive(name or function_name(ufunc), ufunc, vjp, by_arg=by_arg, reads=reads)
     UFUNC_RULES[ufunc] = prim
     return prim
 

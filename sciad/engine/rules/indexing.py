@@ -147,7 +147,8 @@ def _copy_vjp(g, ans, x, *args, **kwargs):
 
 
 tensor_module.GETITEM = Primitive("numpy.ndarray.__getitem__", _getitem, _getitem_vjp,
-                                  add_into=_getitem_add_into)
+                                  add_into=_getitem_add_into,
+                                  reads=((False,), (frozenset(),)))  # x's shape and dtype only
 tensor_module.SETITEM = Primitive("numpy.ndarray.__setitem__", _setitem, _setitem_vjp)
 tensor_module.ASTYPE = Primitive("numpy.ndarray.astype", _astype, _astype_vjp)
 defvjp(np.copy, _copy_vjp)

@@ -172,8 +172,9 @@ def _sum_value(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
     return np.sum(x, axis=axis, dtype=dtype, out=out, keepdims=keepdims, **kwargs)
 
 
-defvjp(np.sum, _sum_vjp, fn=_sum_value)
-defvjp(np.mean, _mean_vjp)
+# their rules look at the input's shape and dtype only, never at its values or the result's
+defvjp(np.sum, _sum_vjp, fn=_sum_value).reads = ((False,), (frozenset(),))
+defvjp(np.mean, _mean_vjp).reads = ((False,), (frozenset(),))
 defvjp(np.prod, _prod_vjp)
 defvjp(np.max, _extremum_vjp("max"))
 defvjp(np.min, _extremum_vjp("min"))

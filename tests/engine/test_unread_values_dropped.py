@@ -1,0 +1,77 @@
+"""Large arrays that no rule reads are not kept on the graph (graph._unread_dropped).
+
+The rule tables use small arrays, below the size at which the engine drops unread values, so
+here they run again with every float array treated as large: a rule that reads a value its
+primitive declared unread (or that `registry._parameters_read` missed) then computes with a
+zero-stride stand-in of zeros and fails its finite-difference check.
+"""
+
+import numpy as np
+import pytest
+
+import sciad
+from sciad.engine import graph
+from sciad.engine.registry import UFUNC_RULES, _parameters_read
+
+# the table tests of the families whose primitives declare what they read, run again here
+from test_random_compositions import (  # noqa: F401
+    test_random_composition_gradient, test_random_composition_hessian)
+from test_rules_elementwise import (  # noqa: F401
+    test_float32_inputs_get_float32_gradients, test_jvp_differentiates_the_rule_in_its_cotangent,
+    test_rule_matches_finite_differences)
+from test_rules_indexing import test_matches_finite_differences  # noqa: F401
+from test_rules_reductions import test_row  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _drop_every_unread_array(monkeypatch):
+    monkeypatch.setattr(graph, "STRIP_BYTES", 0)
+
+
+def test_parameters_read_from_the_derivatives_code():
+    assert _parameters_read(lambda ans, x, y: y, 3) == {2}
+    assert _parameters_read(lambda ans, x: 2.0 * x * ans, 2) == {0, 1}
+    assert _parameters_read(lambda ans, x: 1.0, 2) == set()
+    assert _parameters_read(-1.0, 2) == set() and _parameters_read(None, 2) == set()
+    assert _parameters_read(np.cos, 2) == {0, 1}            # C code: assume everything
+    assert _parameters_read(lambda ans, *a: a[0], 2) == {0, 1}  # varargs: everything
+    assert _parameters_read(lambda ans, x: (lambda: x)(), 2) == {0, 1}  # x in a closure cell
+    reads_ans, reads_args = UFUNC_RULES[np.multiply].reads
+    assert reads_ans == (False, False) and reads_args == ({1}, {0})
+
+
+def test_large_arrays_kept_only_where_a_rule_reads_them(monkeypatch):
+    monkeypatch.setattr(graph, "STRIP_BYTES", 1 << 18)
+    x = np.linspace(0.5, 1.5, 40_000)  # 320 kB: above the default size
+    level = graph.new_level()
+    tape = graph.open_tape(level)
+    try:
+        box = sciad.Tensor(x, graph.Node.leaf(), level)
+        y = np.exp(box)
+        z = np.sin(y) + box * 2.0
+    finally:
+        graph.close_tape(level)
+    exp_node, sin_node, times_node, plus_node = tape
+    assert exp_node.ans is y._value and exp_node.args[0].strides == (0,)  # exp' = exp: reads ans
+    assert sin_node.ans is None and sin_node.args[0] is y._value          # sin' = cos: reads x
+    assert times_node.ans is None and times_node.args[0].strides == (0,)  # x * 2: reads the 2
+    assert plus_node.ans is None and all(a.strides == (0,) for a in plus_node.args)
+    stand_in = plus_node.args[1]
+    assert stand_in.shape == x.shape and stand_in.dtype == x.dtype and not stand_in.flags.writeable
+    del z
+
+
+def test_gradient_through_dropped_values_at_the_default_size(monkeypatch):
+    monkeypatch.setattr(graph, "STRIP_BYTES", 1 << 18)
+    x = np.linspace(0.5, 1.5, 40_000)
+
+    def f(x):
+        y = np.exp(x)
+        z = y * 3.0 + x
+        return np.sum(z * z) + np.mean(x[1:] - x[:-1] ** 2)
+
+    expected = 2 * (3 * np.exp(x) + x) * (3 * np.exp(x) + 1)
+    n = x.size - 1
+    expected[1:] += 1.0 / n
+    expected[:-1] -= 2.0 * x[:-1] / n
+    np.testing.assert_allclose(sciad.grad(f)(x), expected, rtol=1e-13)
