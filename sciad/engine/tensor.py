@@ -119,6 +119,9 @@ class Tensor:
             prim = UFUNC_RULES.get(ufunc)
             if prim is not None:
                 return apply(prim, inputs, kwargs)
+            handler = FUNCTION_RULES.get(ufunc)  # several outputs: modf, divmod, frexp
+            if handler is not None:
+                return handler(inputs, kwargs)
             if ufunc in NONDIFFERENTIABLE:
                 return ufunc(*[_raw(a) for a in inputs], **kwargs)
             raise NotImplementedError(f"sciad has no derivative rule for {function_name(ufunc)}")
@@ -287,6 +290,12 @@ class Tensor:
 
     def __rfloordiv__(self, other):
         return np.floor_divide(other, self)
+
+    def __divmod__(self, other):
+        return np.divmod(self, other)
+
+    def __rdivmod__(self, other):
+        return np.divmod(other, self)
 
     def __mod__(self, other):
         return np.remainder(self, other)

@@ -440,14 +440,6 @@ def test_arguments_without_derivative_raise(row, argnum):
         sciad.grad(lambda *xs: np.sum(row.call(*xs)), argnum)(*args)
 
 
-@pytest.mark.parametrize("call", [lambda x: np.divmod(x, 1.0)[0], lambda x: np.modf(x)[0],
-                                  lambda x: np.frexp(x)[0]], ids=["divmod", "modf", "frexp"])
-def test_multiple_output_ufuncs_raise_naming_themselves(call, request):
-    name = request.node.callspec.id
-    with pytest.raises(NotImplementedError, match=f"numpy.{name}"):
-        sciad.grad(lambda x: np.sum(call(x)))(np.array([1.5, 2.5]))
-
-
 def test_log_ndtr_derivative_in_the_far_tails():
     # Mills ratio, x -> -inf: Phi(x)/phi(x) = 1/|x| (1 - 1/x^2 + 3/x^4 - 15/x^6 + 105/x^8 ...)
     x = np.array([-40.0, -200.0, -1e4])

@@ -257,11 +257,19 @@ def test_modf_divmod_frexp_closed_forms():
         sciad.grad(lambda x: np.sum(np.ldexp(*_call(np.frexp, x))))(x), 1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor.__array_ufunc__ does not yet look multi-output "
-                   "ufuncs up in FUNCTION_RULES (a tensor.py change, see issue 2)")
 def test_multi_output_ufuncs_dispatch_from_numpy():
     x = np.array([-2.75, 0.5, 3.25])
+    y = np.array([2.0, -0.75, 1.5])
     np.testing.assert_array_equal(sciad.grad(lambda x: np.sum(np.modf(x)[0]))(x), 1.0)
+    np.testing.assert_array_equal(sciad.grad(lambda x: np.sum(np.modf(x)[1]))(x), 0.0)
+    dx, dy = sciad.grad(lambda x, y: np.sum(divmod(x, y)[1]), argnums=(0, 1))(x, y)
+    np.testing.assert_array_equal(dx, 1.0)
+    np.testing.assert_array_equal(dy, -np.floor_divide(x, y))
+    np.testing.assert_array_equal(sciad.grad(lambda x: np.sum(divmod(3.0, x)[1]))(y),
+                                  -np.floor_divide(3.0, y))
+    np.testing.assert_array_equal(sciad.grad(lambda x: np.sum(np.frexp(x)[0]))(x),
+                                  2.0 ** -np.frexp(x)[1])
+    sciad.check_grads(lambda x: np.sum(np.modf(x)[0] ** 3), (x,), order=2)
 
 
 @pytest.mark.parametrize("call, message", [

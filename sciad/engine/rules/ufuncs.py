@@ -15,9 +15,7 @@ Complex arguments follow the convention cotangent(z) = dL/dRe z + i dL/dIm z: ho
 functions multiply the cotangent by the conjugate derivative (``elementwise`` does that);
 ``abs``, ``angle``, ``real``, ``imag``, ``conj`` have their own rules.
 
-``divmod``, ``modf`` and ``frexp`` (several outputs) have no rule and raise NotImplementedError:
-write ``np.floor_divide(x, y)`` and ``np.remainder(x, y)``, or ``np.trunc(x)`` and
-``x - np.trunc(x)``, instead.
+``divmod``, ``modf`` and ``frexp`` (several outputs) have their rules in :mod:`.multi_output`.
 """
 
 import math
