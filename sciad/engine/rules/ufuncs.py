@@ -253,6 +253,7 @@ def _where_vjp(branch):
 
 
 _WHERE = defvjp(np.where, None, _where_vjp(0), _where_vjp(1))
+_WHERE.reads = ((False,) * 3, (frozenset({0}),) * 3)  # the condition; x and y for their shapes
 
 
 def _where_handler(args, kwargs):
