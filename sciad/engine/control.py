@@ -6,6 +6,8 @@ import contextlib
 import functools
 from typing import Callable
 
+import numpy as np
+
 from .graph import Primitive, apply_multi, set_grad_enabled
 from .pytree import tree_map
 from .tensor import Tensor
@@ -76,7 +78,21 @@ class custom_vjp:  # noqa: N801  (a decorator, named as in JAX)
                 raise TypeError(f"{self._prim.name}: bwd must return a tuple with one cotangent "
                                 f"per argument, got {type(cotangents).__name__}")
             self._last = (g, cotangents)
-        return cotangents[argnum]
+        if argnum >= len(cotangents):
+            raise TypeError(f"{self._prim.name}: bwd returned {len(cotangents)} cotangents for "
+                            f"{len(args)} arguments")
+        cot = cotangents[argnum]
+        if cot is None:
+            return None
+        # the backward pass relies on every cotangent having its argument's shape
+        want, got = np.shape(_raw(args[argnum])), np.shape(_raw(cot))
+        if got != want:
+            try:
+                cot = np.broadcast_to(cot, want)  # a scalar or a broadcastable cotangent
+            except ValueError:
+                raise ValueError(f"{self._prim.name}: bwd returned a cotangent of shape {got} "
+                                 f"for argument {argnum}, which has shape {want}") from None
+        return cot
 
     def __call__(self, *args):
         if self.fwd is None:

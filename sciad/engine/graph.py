@@ -125,7 +125,7 @@ def _record(prim, args, kwargs, value, links, level):
     transition per object, over twice the time of these stores."""
     node = _new(Node)
     node.prim = prim
-    if type(value) is np.ndarray and value.nbytes >= STRIP_BYTES and prim.reads is not None:
+    if type(value) is _ndarray and value.size >= STRIP_SIZE and prim.reads is not None:
         args, node.ans = _unread_dropped(prim.reads, args, value, links)
     else:
         node.ans = value
@@ -144,10 +144,12 @@ def _record(prim, args, kwargs, value, links, level):
     return box
 
 
-# Arrays of at least this many bytes that no rule of their node reads are not kept on the graph
-# (below it, making the stand-ins costs more than the memory saves: 30% of a gradient of
-# Rosenbrock on 10,000 entries).
-STRIP_BYTES = 1 << 18
+# Arrays of at least this many entries (256 kB of float64) that no rule of their node reads are
+# not kept on the graph (below it, making the stand-ins costs more than the memory saves: 30%
+# of a gradient of Rosenbrock on 10,000 entries). Entries, not bytes: .size is the cheaper check
+# on every recorded operation.
+STRIP_SIZE = 1 << 15
+_ndarray = np.ndarray
 _ZEROS: dict = {}  # dtype -> a read-only 0-d zero, the memory behind every shape-only stand-in
 
 
@@ -166,7 +168,7 @@ def _unread_dropped(reads, args, value, links):
         needed |= reads_args[argnum]
     kept = list(args)
     for i, a in enumerate(args):
-        if (i not in needed and type(a) is np.ndarray and a.nbytes >= STRIP_BYTES
+        if (i not in needed and type(a) is np.ndarray and a.size >= STRIP_SIZE
                 and a.dtype.kind in "fc"):
             zero = _ZEROS.get(a.dtype)
             if zero is None:

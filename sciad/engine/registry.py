@@ -162,11 +162,12 @@ def _elementwise_rule(d, argnum, nargs):
             x = args[0]
             value = d(ans, x)
             cot = g * value
+            # finish()'s common case inlined; no shape check: g has the result's shape (every
+            # cotangent has its node's), which a one-argument ufunc's argument shares
             if type(cot) is np.ndarray and type(x) is np.ndarray:
                 dtype = cot.dtype
-                if ((dtype is _FLOAT64 or dtype is _FLOAT32) and x.dtype is dtype
-                        and cot.shape == x.shape):
-                    return cot  # finish()'s common case inlined
+                if (dtype is _FLOAT64 or dtype is _FLOAT32) and x.dtype is dtype:
+                    return cot
             return finish(g, value, cot, x)
     elif nargs == 2:
         def rule(g, ans, args):

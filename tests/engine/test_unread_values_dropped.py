@@ -25,7 +25,7 @@ from test_rules_reductions import test_row  # noqa: F401
 
 @pytest.fixture(autouse=True)
 def _drop_every_unread_array(monkeypatch):
-    monkeypatch.setattr(graph, "STRIP_BYTES", 0)
+    monkeypatch.setattr(graph, "STRIP_SIZE", 0)
 
 
 def test_parameters_read_from_the_derivatives_code():
@@ -41,7 +41,7 @@ def test_parameters_read_from_the_derivatives_code():
 
 
 def test_large_arrays_kept_only_where_a_rule_reads_them(monkeypatch):
-    monkeypatch.setattr(graph, "STRIP_BYTES", 1 << 18)
+    monkeypatch.setattr(graph, "STRIP_SIZE", 1 << 15)
     x = np.linspace(0.5, 1.5, 40_000)  # 320 kB: above the default size
     level = graph.new_level()
     tape = graph.open_tape(level)
@@ -62,7 +62,7 @@ def test_large_arrays_kept_only_where_a_rule_reads_them(monkeypatch):
 
 
 def test_gradient_through_dropped_values_at_the_default_size(monkeypatch):
-    monkeypatch.setattr(graph, "STRIP_BYTES", 1 << 18)
+    monkeypatch.setattr(graph, "STRIP_SIZE", 1 << 15)
     x = np.linspace(0.5, 1.5, 40_000)
 
     def f(x):
