@@ -63,6 +63,13 @@ def _cumprod_vjp_one_zero(g, ans, x, zero, axis):
 
 
 def _cumprod_vjp(g, ans, x, axis=None, dtype=None, out=None):
+    if dtype_of(x).kind == "c":  # holomorphic: the cotangent is conj(J^T conj(g)), not J^T g
+        return np.conj(_cumprod_transposed(np.conj(g), ans, x, axis))
+    return _cumprod_transposed(g, ans, x, axis)
+
+
+def _cumprod_transposed(g, ans, x, axis):
+    """J^T g for the Jacobian J of cumprod (the cotangent for real x)."""
     shape = shape_of(x)
     if axis is None:
         x, ans, axis = np.reshape(x, (-1,)), np.reshape(ans, (-1,)), 0

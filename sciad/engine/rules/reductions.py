@@ -111,6 +111,13 @@ def _product_of_others(x, axes):
 def _prod_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, initial=None,
               where=None):
     _refuse_where("prod", where)
+    if dtype_of(x).kind == "c":  # holomorphic: the cotangent is conj(J^T conj(g)), not J^T g
+        return np.conj(_prod_transposed(np.conj(g), ans, x, axis, keepdims, initial))
+    return _prod_transposed(g, ans, x, axis, keepdims, initial)
+
+
+def _prod_transposed(g, ans, x, axis, keepdims, initial):
+    """J^T g for the Jacobian J of prod (the cotangent for real x)."""
     shape = shape_of(x)
     cot = restore_reduced(g, shape, axis, keepdims)
     if np.all(stop_gradient(x) != 0):
