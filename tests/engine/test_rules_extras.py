@@ -1,6 +1,6 @@
 """Rules of extras.py (meshgrid, cumulative_sum/prod, sliding_window_view, eig/eigvals, polydiv,
 roots) against central finite differences to second order and in float32, their values against
-NumPy's, and their refusals; plus prod/cumprod of complex arrays (holomorphic cotangents)."""
+NumPy's, and their refusals; plus prod/cumprod/sinc of complex arrays (holomorphic cotangents)."""
 
 import numpy as np
 import pytest
@@ -178,13 +178,14 @@ def test_cumulative_without_axis_on_2d_raises_as_numpy():
         sciad.grad(lambda x: np.sum(np.cumulative_sum(x)))(X)
 
 
-# --- prod and cumprod of complex arrays: holomorphic, so the cotangent is g conj(d) ------------
+# --- prod, cumprod, sinc of complex arrays: holomorphic, so the cotangent is g conj(d) ---------
 @pytest.mark.parametrize("fun", [
     lambda x, y: _parts(np.prod(x + 1j * y, axis=0)),
     lambda x, y: _parts(np.prod(x + 1j * y)),
     lambda x, y: _parts(np.cumprod(x + 1j * y, axis=1)),
     lambda x, y: _parts(np.cumprod(x + 1j * y)),
     lambda x, y: _parts(np.vander((x + 1j * y)[0], 4)),
+    lambda x, y: _parts(np.sinc(x + 1j * y)),
 ])
 @pytest.mark.parametrize("with_zero", [False, True])
 def test_complex_prod_and_cumprod(fun, with_zero):

@@ -181,7 +181,9 @@ def _sinc_vjp(g, ans, x):
     closed = (np.cos(np.pi * safe_x) - np.sinc(safe_x)) / safe_x
     x2 = x * x
     series = x * (-_PI2 / 3.0 + x2 * (_PI2 * _PI2 / 30.0 - x2 * _PI2 ** 3 / 840.0))
-    return g * np.where(small, series, closed)
+    derivative = np.where(small, series, closed)
+    # holomorphic: a complex argument's cotangent is g * conj(derivative)
+    return g * (np.conj(derivative) if dtype_of(x).kind == "c" else derivative)
 
 
 defvjp(np.sinc, _sinc_vjp)
