@@ -173,11 +173,16 @@ def _unread_dropped(reads, args, value, links):
             zero = _ZEROS.get(a.dtype)
             if zero is None:
                 zero = _ZEROS[a.dtype] = np.zeros((), a.dtype)
-                zero.flags.writeable = False
-            stand_in = np.ndarray(a.shape, a.dtype, zero, 0, (0,) * a.ndim)
-            stand_in.flags.writeable = False
-            kept[i] = stand_in
+            kept[i] = filled_view(zero, a.shape)
     return tuple(kept), value if keep_ans else None
+
+
+def filled_view(scalar: np.ndarray, shape: tuple) -> np.ndarray:
+    """A read-only array of ``shape`` whose every entry is the 0-d array ``scalar``: zero
+    strides, so no memory and no pass over it (np.broadcast_to does the same ~6x slower)."""
+    view = np.ndarray(shape, scalar.dtype, scalar, 0, (0,) * len(shape))
+    view.flags.writeable = False
+    return view
 
 
 def _strip(x):

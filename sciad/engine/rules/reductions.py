@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ..control import stop_gradient
+from ..graph import filled_view
 from ..registry import FUNCTION_RULES, composite, defvjp, dtype_of, shape_of, unbroadcast
 from ..tensor import Tensor
 
@@ -42,11 +43,8 @@ def restore_reduced(g, shape, axis, keepdims=False):
     if axis is None and type(g) is not Tensor:
         # a full reduction of plain values (every grad of a sum)
         if type(g) is np.ndarray and g.ndim == 0 and math.prod(shape) >= 2048:
-            # a read-only view of g with zero strides, made directly (np.broadcast_to costs
-            # 6x more): no pass over memory; the transforms copy it if it reaches the caller
-            view = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
-            view.flags.writeable = False
-            return view
+            return filled_view(g, shape)  # no pass over memory; the transforms copy it if it
+                                          # reaches the caller
         filled = np.empty(shape, dtype_of(g))  # small: cheaper than the view's flag setting
         filled[...] = g
         return filled
