@@ -140,8 +140,21 @@ def _problem(model: Model, analysis: Analysis) -> dict:
             "units": [model.parameters[p].unit for p in model.free]}
 
 
-def _vector_function(objective: Callable, names: list[str]) -> Callable:
-    return lambda x: objective({name: x[i] for i, name in enumerate(names)})
+def _sampled(method: Callable, objective: Callable, name: str, model: Model,
+             analysis: Analysis, seed: int, progress: Any) -> Any:
+    """``method`` (:func:`sciad.sensitivity.dgsm` or ``sobol``) on one scalar output, sampling
+    the free parameters within their bounds with the analysis's ``n`` and ``bootstrap``."""
+    names = model.free
+    return method(lambda x: objective({p: x[i] for i, p in enumerate(names)}),
+                  _problem(model, analysis), n=analysis.options["n"], seed=seed,
+                  bootstrap=analysis.options["bootstrap"], progress=progress,
+                  output_name=name, output_unit=model.outputs[name].unit)
+
+
+def _per_input_rows(name: str, result: Any, measures: dict[str, Any]) -> list[dict]:
+    """Rows of each input's measures (quantity -> one value per input), input by input."""
+    return [row(name, par, quantity, values[i])
+            for i, par in enumerate(result.names) for quantity, values in measures.items()]
 
 
 def dgsm(model: Model, analysis: Analysis, outputs: OutputsMap, *, seed: int = 0,
@@ -151,14 +164,10 @@ def dgsm(model: Model, analysis: Analysis, outputs: OutputsMap, *, seed: int = 0
     from ..sensitivity import dgsm as sciad_dgsm
 
     name = _chosen_output(model, analysis)
-    fun = _vector_function(_scalar(outputs, name, model, analysis), model.free)
-    result = sciad_dgsm(fun, _problem(model, analysis), n=analysis.options["n"], seed=seed,
-                        bootstrap=analysis.options["bootstrap"], progress=progress,
-                        output_name=name, output_unit=model.outputs[name].unit)
-    rows = []
-    for i, par in enumerate(result.names):
-        rows += [row(name, par, "dgsm_upper_bound", result.upper_bound[i]),
-                 row(name, par, "dgsm_index", result.index[i])]
+    result = _sampled(sciad_dgsm, _scalar(outputs, name, model, analysis), name, model, analysis,
+                      seed, progress)
+    rows = _per_input_rows(name, result, {"dgsm_upper_bound": result.upper_bound,
+                                          "dgsm_index": result.index})
     details = {"mean": result.mean, "variance": result.variance, "n_samples": result.n_samples,
                "upper_bound_ci": dict(zip(result.names, result.ci["upper_bound"].tolist()))}
     return AnalysisResult("dgsm", analysis.where, rows, details,
@@ -173,13 +182,9 @@ def sobol(model: Model, analysis: Analysis, outputs: OutputsMap, *, seed: int = 
 
     name = _chosen_output(model, analysis)
     objective = _scalar(outputs, name, model, analysis)
-    fun = _vector_function(lambda free: float(np.asarray(objective(free))), model.free)
-    result = sciad_sobol(fun, _problem(model, analysis), n=analysis.options["n"], seed=seed,
-                         bootstrap=analysis.options["bootstrap"], progress=progress,
-                         output_name=name, output_unit=model.outputs[name].unit)
-    rows = []
-    for i, par in enumerate(result.names):
-        rows += [row(name, par, "sobol_first", result.first[i]),
-                 row(name, par, "sobol_total", result.total[i])]
+    result = _sampled(sciad_sobol, lambda free: float(np.asarray(objective(free))), name, model,
+                      analysis, seed, progress)
+    rows = _per_input_rows(name, result, {"sobol_first": result.first,
+                                          "sobol_total": result.total})
     return AnalysisResult("sobol", analysis.where, rows, {"n_evaluations": int(
         getattr(result, "model_evaluations", 0))}, plot=lambda ax: sobol_bars(result, ax=ax))
