@@ -21,6 +21,8 @@ from test_rules_elementwise import (  # noqa: F401
     test_rule_matches_finite_differences)
 from test_rules_indexing import test_matches_finite_differences  # noqa: F401
 from test_rules_reductions import test_row  # noqa: F401
+from test_rules_shapes import test_row as test_shapes_row  # noqa: F401
+from test_rules_extras import test_row as test_extras_row  # noqa: F401  (sliding windows)
 
 
 @pytest.fixture(autouse=True)

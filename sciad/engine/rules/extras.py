@@ -34,6 +34,7 @@ from ..registry import FUNCTION_RULES, composite, dtype_of, shape_of
 from ..tensor import Tensor
 from .linalg import conj_transpose, diagonal_matrix, raw_value
 from .linalg_factor import coupling_factors
+from .shapes import SHAPE_ONLY
 
 _BEFORE = set(FUNCTION_RULES)
 
@@ -111,7 +112,7 @@ def _windows_vjp(argnum, g, ans, args, kwargs):
 
 WINDOWS = Primitive("numpy.lib.stride_tricks.sliding_window_view",
                     lambda x, window_shape, axes: _windows(x, window_shape, axes),
-                    _windows_vjp)
+                    _windows_vjp, reads=SHAPE_ONLY)
 
 
 def _scatter_windows(g, shape, axes, dtype):
@@ -138,7 +139,7 @@ def _scatter_windows_vjp(argnum, g, ans, args, kwargs):
 
 SCATTER_WINDOWS = Primitive("sliding_window_view cotangent (scatter-add)",
                             lambda g, shape, axes, dtype: _scatter_windows(g, shape, axes, dtype),
-                            _scatter_windows_vjp)
+                            _scatter_windows_vjp, reads=SHAPE_ONLY)
 
 
 def _sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):

@@ -6,6 +6,10 @@ triu, tril, pad (constant mode), sort. Composites, built from those and from ind
 hstack, vstack, dstack, column_stack, atleast_1d/2d/3d, hsplit/vsplit/dsplit, fliplr, flipud,
 diag, diagonal, trace, pad in the modes that copy entries (edge, reflect, symmetric, wrap).
 ``sort`` is differentiated as the permutation that ``argsort`` finds (ties: the stable order).
+
+Every primitive here reads only its arguments' shapes and dtypes (and its own keywords), never
+their values nor its result, and declares so (``SHAPE_ONLY``): a node keeps no large array
+for them (see :func:`sciad.engine.graph._unread_dropped`).
 """
 
 import numpy as np
@@ -17,6 +21,28 @@ from ..registry import (FUNCTION_RULES, composite, defvjp, defvjp_multi, dtype_o
 from ..tensor import Tensor
 
 _BEFORE = set(FUNCTION_RULES)
+
+
+class _EveryArgument:
+    """One entry of a read set, the same for every argument position: ``concatenate`` and
+    ``stack`` take any number of arrays, so a tuple indexed by position cannot list them."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, entry):
+        self.entry = entry
+
+    def __getitem__(self, argnum):
+        return self.entry
+
+
+# Primitive.reads of a rule that reads no argument's value and not the result
+SHAPE_ONLY = (_EveryArgument(False), _EveryArgument(frozenset()))
+
+
+def _shape_rule(func, vjp, register=defvjp):
+    """Register ``func`` (through ``register``) with a rule that reads shapes only."""
+    register(func, vjp).reads = SHAPE_ONLY
 
 
 def _reshape_vjp(g, ans, x, shape=None, order="C", **_):
@@ -38,14 +64,14 @@ def _concatenate_vjp(argnum, g, ans, arrays, axis=0, **_):
         sizes = [int(np.prod(shape_of(a))) for a in arrays]
         start = sum(sizes[:argnum])
         return np.reshape(g[start:start + sizes[argnum]], shape_of(arrays[argnum]))
-    axis = axis % len(shape_of(ans))
+    axis = axis % len(shape_of(g))  # g has the result's shape; the result is not kept
     start = sum(shape_of(a)[axis] for a in arrays[:argnum])
     index = (slice(None),) * axis + (slice(start, start + shape_of(arrays[argnum])[axis]),)
     return g[index]
 
 
 def _stack_vjp(argnum, g, ans, arrays, axis=0, **_):
-    return np.take(g, argnum, axis=axis % len(shape_of(ans)))
+    return np.take(g, argnum, axis=axis % len(shape_of(g)))
 
 
 def _same_shape_as_input(g, ans, x, *args, **kwargs):
@@ -57,21 +83,22 @@ def _broadcast_to_vjp(g, ans, x, shape, **_):
     return unbroadcast(g, shape_of(x), dtype_of(x))
 
 
-defvjp(np.reshape, _reshape_vjp)
-defvjp(np.ravel, _ravel_vjp)
-defvjp(np.transpose, _transpose_vjp)
-variadic(np.concatenate, _concatenate_vjp)
-variadic(np.stack, _stack_vjp)
-defvjp(np.expand_dims, _same_shape_as_input)
-defvjp(np.squeeze, _same_shape_as_input)
-defvjp(np.broadcast_to, _broadcast_to_vjp)
-defvjp(np.swapaxes, lambda g, ans, x, axis1, axis2: np.swapaxes(g, axis1, axis2))
-defvjp(np.moveaxis, lambda g, ans, x, source, destination: np.moveaxis(g, destination, source))
-defvjp(np.flip, lambda g, ans, x, axis=None: np.flip(g, axis))
-defvjp(np.roll, lambda g, ans, x, shift, axis=None: np.roll(g, np.negative(shift), axis))
-defvjp(np.rot90, lambda g, ans, x, k=1, axes=(0, 1): np.rot90(g, -k, axes))
-defvjp(np.triu, lambda g, ans, x, k=0: np.triu(g, k))
-defvjp(np.tril, lambda g, ans, x, k=0: np.tril(g, k))
+_shape_rule(np.reshape, _reshape_vjp)
+_shape_rule(np.ravel, _ravel_vjp)
+_shape_rule(np.transpose, _transpose_vjp)
+_shape_rule(np.concatenate, _concatenate_vjp, variadic)
+_shape_rule(np.stack, _stack_vjp, variadic)
+_shape_rule(np.expand_dims, _same_shape_as_input)
+_shape_rule(np.squeeze, _same_shape_as_input)
+_shape_rule(np.broadcast_to, _broadcast_to_vjp)
+_shape_rule(np.swapaxes, lambda g, ans, x, axis1, axis2: np.swapaxes(g, axis1, axis2))
+_shape_rule(np.moveaxis, lambda g, ans, x, source, destination:
+            np.moveaxis(g, destination, source))
+_shape_rule(np.flip, lambda g, ans, x, axis=None: np.flip(g, axis))
+_shape_rule(np.roll, lambda g, ans, x, shift, axis=None: np.roll(g, np.negative(shift), axis))
+_shape_rule(np.rot90, lambda g, ans, x, k=1, axes=(0, 1): np.rot90(g, -k, axes))
+_shape_rule(np.triu, lambda g, ans, x, k=0: np.triu(g, k))
+_shape_rule(np.tril, lambda g, ans, x, k=0: np.tril(g, k))
 
 
 # --- split: several outputs ------------------------------------------------------------------
@@ -135,7 +162,8 @@ def _segment_sum(g, counts, axis):
 
 SEGMENT_SUM = Primitive("segment sum (the adjoint of numpy.repeat)", _segment_sum,
                         lambda argnum, g, ans, args, kwargs: np.repeat(g, kwargs["counts"],
-                                                                       axis=kwargs["axis"]))
+                                                                       axis=kwargs["axis"]),
+                        reads=SHAPE_ONLY)
 
 
 def _repeat_vjp(g, ans, x, repeats, axis=None):
@@ -148,8 +176,8 @@ def _repeat_vjp(g, ans, x, repeats, axis=None):
     return _segment_sum(g, counts, axis)
 
 
-defvjp(np.tile, _tile_vjp)
-defvjp(np.repeat, _repeat_vjp)
+_shape_rule(np.tile, _tile_vjp)
+_shape_rule(np.repeat, _repeat_vjp)
 
 
 # --- stacking helpers, built on reshape and concatenate -------------------------------------
@@ -247,7 +275,8 @@ def _pad_constant_vjp(argnum, g, ans, args, kwargs):
 
 
 _PAD_CONSTANT = Primitive("numpy.pad", lambda array, pad_width, **kwargs:
-                          np.pad(array, pad_width, "constant", **kwargs), _pad_constant_vjp)
+                          np.pad(array, pad_width, "constant", **kwargs), _pad_constant_vjp,
+                          reads=SHAPE_ONLY)
 _COPYING_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
@@ -283,7 +312,8 @@ def _permute(x, order, axis):
 _PERMUTE = Primitive(
     "permutation along an axis (numpy.sort)", _permute,
     lambda argnum, g, ans, args, kwargs: _permute(
-        g, np.argsort(kwargs["order"], axis=kwargs["axis"]), kwargs["axis"]))
+        g, np.argsort(kwargs["order"], axis=kwargs["axis"]), kwargs["axis"]),
+    reads=SHAPE_ONLY)
 
 
 def _sort(a, axis=-1, kind=None, order=None, *, stable=None):
