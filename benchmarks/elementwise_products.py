@@ -5,8 +5,9 @@ Run:  python benchmarks/elementwise_products.py [--repeat 7]
 Each workload is a scalar function of one array. The ratio is the time of ``sciad.grad(f)`` over
 the time of ``f`` on plain arrays (lower is better: a reverse-mode gradient costs a few function
 evaluations). The autograd column is the same ratio for ``autograd.grad`` when autograd is
-installed (its NumPy and scipy.special wrappers; '-' where it lacks the function). Times are
-medians over repeats, all measured in this run (the protocol of engine.py).
+installed (its NumPy and scipy.special wrappers; '-' where it lacks the function), after
+checking that the two gradients agree. Times are medians over interleaved rounds of CPU time,
+all measured in this run (the protocol of engine.py).
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-import scipy.special
 
-import sciad
-from engine import _time  # same timing protocol as the engine benchmark
+from _gradient_ratios import print_table  # the table and timing shared with the other families
 
 
 def _workloads(rng):
@@ -48,36 +47,8 @@ def _workloads(rng):
     }
 
 
-def _autograd():
-    try:
-        import autograd
-        import autograd.numpy as anp
-        import autograd.scipy.special as asc
-    except ImportError:
-        return None
-    return autograd, anp, asc
-
-
 def main(repeat: int) -> None:
-    rng = np.random.default_rng(0)
-    peer = _autograd()
-    print(f"{'workload':28s} {'f (ms)':>9s} {'grad (ms)':>10s} {'ratio':>7s} {'autograd':>9s}")
-    for name, (make, x) in _workloads(rng).items():
-        plain = make(np, scipy.special)
-        gradient = sciad.grad(plain)
-        t_plain = _time(lambda: plain(x), repeat)
-        t_grad = _time(lambda: gradient(x), repeat)
-        other = "-"
-        if peer is not None:
-            autograd, anp, asc = peer
-            try:
-                peer_grad = autograd.grad(make(anp, asc))
-                np.testing.assert_allclose(peer_grad(x), gradient(x), rtol=1e-6, atol=1e-9)
-                other = f"{_time(lambda: peer_grad(x), repeat) / t_plain:9.1f}"
-            except (AttributeError, NotImplementedError, TypeError, AssertionError):
-                other = "-"
-        print(f"{name:28s} {t_plain * 1e3:9.3f} {t_grad * 1e3:10.3f} {t_grad / t_plain:7.1f} "
-              f"{other:>9s}")
+    print_table(_workloads(np.random.default_rng(0)), repeat, atol=1e-9)
 
 
 if __name__ == "__main__":

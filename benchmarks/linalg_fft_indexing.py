@@ -5,7 +5,8 @@ Run:  python benchmarks/linalg_fft_indexing.py [--repeat 7]
 Each workload is a scalar function written once against a NumPy namespace ``xp``; the ratio is
 the time of ``sciad.grad(f)`` over the time of ``f`` on plain arrays (lower is better). When
 HIPS autograd is installed, the same function through ``autograd.numpy`` is timed in the same
-run (``-`` where autograd lacks the function). Times are medians over repeats (see engine.py).
+run (``-`` where autograd lacks the function), after checking that the two gradients agree.
+Times are medians over interleaved rounds of CPU time (see engine.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import argparse
 
 import numpy as np
 
-import sciad
-from engine import _time  # same timing protocol as the engine benchmark
+from _gradient_ratios import print_table  # the table and timing shared with the other families
 
 
 def _workloads(rng):
@@ -59,43 +59,15 @@ def _workloads(rng):
 _READS_ONE_TRIANGLE = {"cholesky 200", "eigh 200 (values+vectors)"}
 
 
-def _symmetric_part(g):
-    return 0.5 * (g + g.T)
-
-
-def _autograd_gradient(fun):
-    try:
-        import autograd
-        import autograd.numpy as anp
-    except ImportError:
-        return None
-    return autograd.grad(lambda x: fun(anp, x))
+def _as_make(fun):
+    """``fun(xp, x)`` in the form the table wants: ``make(np_module, special_module) -> f(x)``."""
+    return lambda xp, _special: lambda x: fun(xp, x)
 
 
 def main(repeat: int) -> None:
-    rng = np.random.default_rng(0)
-    print(f"{'workload':28s} {'f (ms)':>9s} {'grad (ms)':>10s} {'ratio':>6s} "
-          f"{'autograd':>9s}")
-    for name, (fun, x) in _workloads(rng).items():
-        gradient = sciad.grad(lambda x: fun(np, x))
-        t_plain = _time(lambda: fun(np, x), repeat)
-        t_grad = _time(lambda: gradient(x), repeat)
-        peer = _autograd_gradient(fun)
-        peer_ratio = "-"
-        if peer is not None:
-            try:
-                reference = peer(x)
-            except (AttributeError, NotImplementedError, TypeError, ValueError):
-                reference = None  # autograd has no rule for this workload
-            if reference is not None:
-                # the two gradients must agree before their times mean anything
-                ours = gradient(x)
-                if name in _READS_ONE_TRIANGLE:
-                    ours, reference = _symmetric_part(ours), _symmetric_part(reference)
-                np.testing.assert_allclose(ours, reference, rtol=1e-6, atol=1e-8, err_msg=name)
-                peer_ratio = f"{_time(lambda: peer(x), repeat) / t_plain:9.1f}"
-        print(f"{name:28s} {t_plain * 1e3:9.3f} {t_grad * 1e3:10.3f} {t_grad / t_plain:6.1f} "
-              f"{peer_ratio:>9s}")
+    workloads = {name: (_as_make(fun), x)
+                 for name, (fun, x) in _workloads(np.random.default_rng(0)).items()}
+    print_table(workloads, repeat, symmetric_only=_READS_ONE_TRIANGLE)
 
 
 if __name__ == "__main__":
