@@ -25,6 +25,16 @@ def function_model(outputs=OUTPUTS, params=PARAMS, analysis=SENS, head=HEAD):
     return head + params + outputs + analysis
 
 
+def with_parameters(table, **parts):
+    """A function model whose [parameters] table holds ``table`` (TOML lines)."""
+    return function_model(params="[parameters]\n" + table + "\n", **parts)
+
+
+def with_formula(formula):
+    """A function model whose one output is ``f = formula`` (a TOML value, quotes included)."""
+    return function_model(outputs=f"[outputs]\nf = {formula}\n")
+
+
 def ode_model(states='S = { initial = 1.0, rhs = "-k * S" }', time='span = [0.0, 1.0]',
               extra=""):
     return ('name = "o"\nkind = "ode"\n[parameters]\nk = 0.5\n[states]\n' + states +
@@ -60,46 +70,32 @@ CORPUS = [
     ("seed-negative", 'seed = -1\n' + VALID, 2, "seed", "non-negative"),
     ("parameters-not-table", HEAD + 'parameters = 3\n' + OUTPUTS + SENS, 2, "[parameters]",
      "table"),
-    ("value-string", function_model(params='[parameters]\nx = { value = "one" }\n'), 2,
-     "parameters.x.value", "number"),
-    ("value-missing", function_model(params='[parameters]\nx = { unit = "m" }\n'), 2,
-     "parameters.x.value", "missing"),
-    ("value-nan", function_model(params='[parameters]\nx = nan\n'), 2, "parameters.x",
-     "finite"),
-    ("value-bool", function_model(params='[parameters]\nx = true\n'), 2, "parameters.x",
-     "number"),
-    ("bounds-reversed", function_model(params='[parameters]\nx = { value = 1, bounds = [2, 0] '
-                                       '}\n'), 2, "parameters.x.bounds", "below"),
-    ("bounds-three", function_model(params='[parameters]\nx = { value = 1, bounds = [0, 1, 2] '
-                                    '}\n'), 2, "parameters.x.bounds", "two numbers"),
-    ("unknown-parameter-key", function_model(params='[parameters]\nx = { value = 1, '
-                                             'bounds = [0, 2], colour = 1 }\n'), 2,
-     "parameters.x.colour", "unknown key"),
-    ("bad-distribution", function_model(params='[parameters]\nx = { value = 1, '
-                                        'distribution = "cauchy" }\n'), 2,
+    ("value-string", with_parameters('x = { value = "one" }'), 2, "parameters.x.value", "number"),
+    ("value-missing", with_parameters('x = { unit = "m" }'), 2, "parameters.x.value", "missing"),
+    ("value-nan", with_parameters("x = nan"), 2, "parameters.x", "finite"),
+    ("value-bool", with_parameters("x = true"), 2, "parameters.x", "number"),
+    ("bounds-reversed", with_parameters("x = { value = 1, bounds = [2, 0] }"), 2,
+     "parameters.x.bounds", "below"),
+    ("bounds-three", with_parameters("x = { value = 1, bounds = [0, 1, 2] }"), 2,
+     "parameters.x.bounds", "two numbers"),
+    ("unknown-parameter-key", with_parameters("x = { value = 1, bounds = [0, 2], colour = 1 }"),
+     2, "parameters.x.colour", "unknown key"),
+    ("bad-distribution", with_parameters('x = { value = 1, distribution = "cauchy" }'), 2,
      "parameters.x.distribution", "cauchy"),
-    ("fixed-not-bool", function_model(params='[parameters]\nx = { value = 1, fixed = "yes" }\n'),
-     2, "parameters.x.fixed", "true or false"),
-    ("dunder-parameter", function_model(params='[parameters]\n__x = 1\n'), 2,
-     "parameters.__x", "identifier"),
-    ("formula-syntax", function_model(outputs='[outputs]\nf = "x +* 2"\n'), 2, "outputs.f",
-     "does not parse"),
-    ("formula-import", function_model(outputs='[outputs]\nf = "__import__(\'os\')"\n'), 2,
-     "outputs.f", "'_'"),
-    ("formula-attribute", function_model(outputs='[outputs]\nf = "x.__class__"\n'), 2,
-     "outputs.f", "attribute access"),
-    ("formula-lambda", function_model(outputs='[outputs]\nf = "(lambda: 1)()"\n'), 2,
-     "outputs.f", "lambda"),
-    ("formula-comprehension", function_model(outputs='[outputs]\nf = "sum([x for x in '
-                                             'x])"\n'), 2, "outputs.f", "comprehension"),
-    ("formula-unknown-name", function_model(outputs='[outputs]\nf = "x * y"\n'), 2,
-     "outputs.f", "unknown name 'y'"),
-    ("formula-unknown-function", function_model(outputs='[outputs]\nf = "gamma(x)"\n'), 2,
-     "outputs.f", "unknown function 'gamma'"),
-    ("formula-not-string", function_model(outputs='[outputs]\nf = 3\n'), 2, "outputs.f",
-     "string"),
-    ("formula-missing", function_model(outputs='[outputs]\nf = { unit = "m" }\n'), 2,
-     "outputs.f.formula", "missing"),
+    ("fixed-not-bool", with_parameters('x = { value = 1, fixed = "yes" }'), 2,
+     "parameters.x.fixed", "true or false"),
+    ("dunder-parameter", with_parameters("__x = 1"), 2, "parameters.__x", "identifier"),
+    ("formula-syntax", with_formula('"x +* 2"'), 2, "outputs.f", "does not parse"),
+    ("formula-import", with_formula('"__import__(\'os\')"'), 2, "outputs.f", "'_'"),
+    ("formula-attribute", with_formula('"x.__class__"'), 2, "outputs.f", "attribute access"),
+    ("formula-lambda", with_formula('"(lambda: 1)()"'), 2, "outputs.f", "lambda"),
+    ("formula-comprehension", with_formula('"sum([x for x in x])"'), 2, "outputs.f",
+     "comprehension"),
+    ("formula-unknown-name", with_formula('"x * y"'), 2, "outputs.f", "unknown name 'y'"),
+    ("formula-unknown-function", with_formula('"gamma(x)"'), 2, "outputs.f",
+     "unknown function 'gamma'"),
+    ("formula-not-string", with_formula("3"), 2, "outputs.f", "string"),
+    ("formula-missing", with_formula('{ unit = "m" }'), 2, "outputs.f.formula", "missing"),
     ("no-outputs", function_model(outputs=''), 2, "[outputs]", "missing"),
     ("output-shadows-parameter", function_model(outputs='[outputs]\nx = "1.0"\n'), 2,
      "outputs.x", "reuse"),
@@ -113,19 +109,16 @@ CORPUS = [
     ("analysis-not-array", function_model(head=HEAD + 'analysis = "all"\n', analysis=''), 2,
      "analysis",
      "array of tables"),
-    ("dgsm-without-bounds", function_model(params='[parameters]\nx = 1.0\n',
-                                           analysis='[[analysis]]\ntype = "dgsm"\n'), 2,
-     "parameters.x.bounds", "give bounds"),
+    ("dgsm-without-bounds", with_parameters("x = 1.0", analysis='[[analysis]]\ntype = "dgsm"\n'),
+     2, "parameters.x.bounds", "give bounds"),
     ("minimize-unknown-output", function_model(analysis='[[analysis]]\ntype = "minimize"\n'
                                                'output = "g"\n'), 2, "analysis[0].output",
      "no output 'g'"),
     ("normalize-bad", function_model(analysis='[[analysis]]\ntype = "sensitivity"\nnormalize = '
                                      '"log"\n'), 2, "analysis[0].normalize", "elasticity"),
-    ("nan-producing-parameter", function_model(params='[parameters]\nx = -1.0\n',
-                                               outputs='[outputs]\nf = "log(x)"\n'), 1,
-     "analysis[0]", "NaN"),
-    ("overflowing-formula", function_model(outputs='[outputs]\nf = "exp(1000 * x)"\n'), 1,
-     "analysis[0]", "inf"),
+    ("nan-producing-parameter", with_parameters("x = -1.0", outputs='[outputs]\nf = "log(x)"\n'),
+     1, "analysis[0]", "NaN"),
+    ("overflowing-formula", with_formula('"exp(1000 * x)"'), 1, "analysis[0]", "inf"),
     ("ode-no-states", ode_model(states=''), 2, "states", "at least one state"),
     ("ode-rhs-unknown-name", ode_model(states='S = { initial = 1.0, rhs = "-q * S" }'), 2,
      "states.S.rhs", "unknown name 'q'"),
@@ -166,9 +159,27 @@ CORPUS = [
 ]
 
 
+# Python model files (``MODEL = {...}``) fail in ways of their own: the import, the MODEL dict
+PYTHON_CORPUS = [
+    ("py-syntax-error", "MODEL = {", 2, "", "importing the Python model failed: SyntaxError"),
+    ("py-raises", "raise RuntimeError('boom')", 2, "",
+     "importing the Python model failed: RuntimeError: boom"),
+    ("py-no-model", "model = {}", 2, "", "must define a dict named MODEL"),
+    ("py-model-not-dict", "MODEL = [1, 2]", 2, "", "the model must be a table"),
+    ("py-output-raises", "MODEL = {'name': 'p', 'kind': 'function', 'parameters': {'x': 1.0},\n"
+     " 'outputs': {'f': lambda env: env['nope']}, 'analysis': [{'type': 'sensitivity'}]}", 1,
+     "analysis[0]", "KeyError"),
+]
+
+# (file name, file text, expected exit code, key, phrase) for both kinds of model file
+CASES = ([(f"{case}.toml", *rest) for case, *rest in CORPUS]
+         + [(f"{case}.py", *rest) for case, *rest in PYTHON_CORPUS])
+CASE_IDS = [case[0] for case in CORPUS + PYTHON_CORPUS]
+
+
 def test_the_corpus_is_large_enough():
     assert len(CORPUS) >= 40
-    assert len({case[0] for case in CORPUS}) == len(CORPUS)
+    assert len(set(CASE_IDS)) == len(CASE_IDS)
 
 
 @pytest.fixture
@@ -179,10 +190,10 @@ def workdir(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("case, text, code, key, phrase", CORPUS, ids=[c[0] for c in CORPUS])
-def test_broken_model_gives_one_line_and_the_right_exit_code(workdir, case, text, code, key,
+@pytest.mark.parametrize("file_name, text, code, key, phrase", CASES, ids=CASE_IDS)
+def test_broken_model_gives_one_line_and_the_right_exit_code(workdir, file_name, text, code, key,
                                                              phrase):
-    path = workdir / f"{case}.toml"
+    path = workdir / file_name
     path.write_text(text)
     result = CliRunner().invoke(main, ["run", str(path), "--quiet"])
     assert result.exit_code == code, result.output
@@ -225,25 +236,6 @@ def test_usage_errors_exit_2(workdir):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2, (args, result.output)
         assert phrase in result.output, (args, result.output)
-
-
-@pytest.mark.parametrize("source, phrase", [
-    ("MODEL = {", "importing the Python model failed: SyntaxError"),
-    ("raise RuntimeError('boom')", "importing the Python model failed: RuntimeError: boom"),
-    ("model = {}", "must define a dict named MODEL"),
-    ("MODEL = [1, 2]", "the model must be a table"),
-    ("MODEL = {'name': 'p', 'kind': 'function', 'parameters': {'x': 1.0},\n"
-     " 'outputs': {'f': lambda env: env['nope']}, 'analysis': [{'type': 'sensitivity'}]}",
-     "KeyError"),
-])
-def test_broken_python_model_files(workdir, source, phrase):
-    path = workdir / "model.py"
-    path.write_text(source)
-    result = CliRunner().invoke(main, ["run", str(path), "--quiet"])
-    assert result.exit_code in (1, 2), result.output
-    lines = result.output.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {path}"), result.output
-    assert phrase in lines[0], lines[0]
 
 
 def test_slab_xyz_is_refused_not_treated_as_free_space(tmp_path):
