@@ -18,7 +18,7 @@ import inspect
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from .graph import Parts, Primitive, apply, apply_multi
+from .graph import Parts, Primitive, apply, apply_multi, filled_view
 
 __all__ = [
     "UFUNC_RULES", "FUNCTION_RULES", "NONDIFFERENTIABLE", "elementwise", "defvjp",
@@ -112,6 +112,22 @@ _FLOAT64 = np.dtype(np.float64)
 _FLOAT32 = np.dtype(np.float32)
 
 
+# A cotangent of at least this many entries that repeats one number (a sum's or a mean's, see
+# reductions.restore_reduced) is a zero-stride view of that number.
+FILLED_MIN = 2048
+_ndarray = np.ndarray
+
+
+def _filled_times_number(g, value):
+    """``g * value`` for a zero-stride cotangent ``g`` and a 0-d ``value``: another zero-stride
+    view, without a pass over memory (NumPy's loop over a zero-stride and a 0-d operand is its
+    slow general one: 2.5x the time of an ordinary product)."""
+    c = g[(0,) * g.ndim]
+    if g.dtype is value.dtype is _FLOAT64:
+        return filled_view(np.array(float(c) * float(value)), g.shape)  # no NumPy scalar math
+    return filled_view(np.asarray(c * value), g.shape)
+
+
 def _elementwise_rule(d, argnum, nargs):
     """The cotangent rule ``(g, ans, args) -> g * conj(d)`` of one argument, specialised on the
     kind of derivative and on the number of arguments so that the backward pass does as little
@@ -150,7 +166,11 @@ def _elementwise_rule(d, argnum, nargs):
         def rule(g, ans, args):
             x = args[argnum]
             value = ans if selected == 0 else args[selected - 1]
-            cot = g * value
+            if (type(value) is _ndarray and not value.shape and type(g) is _ndarray
+                    and g.size >= FILLED_MIN and not any(g.strides)):
+                cot = _filled_times_number(g, value)  # sum(100.0 * r ** 2)'s 100
+            else:
+                cot = g * value
             if type(cot) is np.ndarray and type(x) is np.ndarray:
                 dtype = cot.dtype
                 if ((dtype is _FLOAT64 or dtype is _FLOAT32) and x.dtype is dtype

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..control import stop_gradient
 from ..graph import filled_view
-from ..registry import FUNCTION_RULES, composite, defvjp, dtype_of, shape_of, unbroadcast
+from ..registry import FILLED_MIN, FUNCTION_RULES, composite, defvjp, dtype_of, shape_of, unbroadcast
 from ..tensor import Tensor
 
 _BEFORE = set(FUNCTION_RULES)
@@ -42,7 +42,7 @@ def restore_reduced(g, shape, axis, keepdims=False):
     """Broadcast the cotangent of a reduction back to the input's ``shape``."""
     if axis is None and type(g) is not Tensor:
         # a full reduction of plain values (every grad of a sum)
-        if type(g) is np.ndarray and g.ndim == 0 and math.prod(shape) >= 2048:
+        if type(g) is np.ndarray and g.ndim == 0 and math.prod(shape) >= FILLED_MIN:
             return filled_view(g, shape)  # no pass over memory; the transforms copy it if it
                                           # reaches the caller
         filled = np.empty(shape, dtype_of(g))  # small: cheaper than the view's flag setting
@@ -83,9 +83,9 @@ def _sum_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, initial
 
 def _mean_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     shape = shape_of(x)
+    if where is None:  # divide before broadcasting: the reduced cotangent is the smaller array
+        return _like(restore_reduced(g / _reduced_count(shape, axis), shape, axis, keepdims), x)
     cot = restore_reduced(g, shape, axis, keepdims)
-    if where is None:
-        return _like(cot / _reduced_count(shape, axis), x)
     mask = np.broadcast_to(where, shape)
     count = np.sum(mask, axis=normalize_axis(axis, len(shape)), keepdims=True)
     return _like(np.where(mask, cot / np.maximum(count, 1), np.zeros((), dtype_of(cot))), x)
