@@ -12,6 +12,7 @@ import pytest
 import sciad
 from sciad.engine import graph
 from sciad.engine.registry import UFUNC_RULES, _parameters_read
+from rule_table import case_ids, check_against_finite_differences, check_float32_preserved
 
 # the table tests of the families whose primitives declare what they read, run again here
 from test_random_compositions import (  # noqa: F401
@@ -22,7 +23,23 @@ from test_rules_elementwise import (  # noqa: F401
 from test_rules_indexing import test_matches_finite_differences  # noqa: F401
 from test_rules_reductions import test_row  # noqa: F401
 from test_rules_shapes import test_row as test_shapes_row  # noqa: F401
-from test_rules_extras import test_row as test_extras_row  # noqa: F401  (sliding windows)
+from test_rules_extras import CASES as EXTRAS_CASES
+from test_rules_last_missing import CASES as LAST_MISSING_CASES
+
+
+# rows of other tables built on primitives that declare reads: sliding_window_view (shape
+# only), and piecewise (indexing, assignment), tensorinv/tensorsolve and polyfit's full outputs
+# (reshape, vander's concatenate and repeat); the slower polyfit rows are left to their file
+MORE_ROWS = [case for case in EXTRAS_CASES + LAST_MISSING_CASES
+             if case.func in (np.lib.stride_tricks.sliding_window_view, np.piecewise,
+                              np.linalg.tensorinv, np.linalg.tensorsolve)
+             or case.label == "full=True"]
+
+
+@pytest.mark.parametrize("case", MORE_ROWS, ids=case_ids(MORE_ROWS))
+def test_more_rows(case):
+    check_against_finite_differences(case)
+    check_float32_preserved(case)
 
 
 @pytest.fixture(autouse=True)

@@ -22,9 +22,25 @@ general (non-symmetric) eigenproblem, polynomial division and polynomial roots.
 * ``roots(p)``: ``p(r) = 0`` differentiated implicitly, ``dr = -sum_k dp_k r^(N-k) / p'(r)``,
   for distinct roots (a repeated root has ``p'(r) = 0`` and no derivative: that raises
   NotDifferentiableError). Real coefficients get the real part of the cotangent.
+* ``linalg.tensorinv``/``linalg.tensorsolve`` are ``inv``/``solve`` of the reshaped arrays, as
+  NumPy computes them (composites: any order).
+* ``piecewise(x, condlist, funclist)`` runs NumPy's own algorithm on the traced ``x``: each
+  callable gets ``x[cond]`` and its result is assigned into ``zeros_like(x)``, so derivatives
+  flow through the callables (and through a traced scalar in ``funclist``), a later condition
+  overwrites an earlier one, and a constant entry has derivative 0. Conditions are read as
+  values: they carry no derivative.
+* ``polyfit(..., full=True)`` and ``cov=True``/``'unscaled'``: the coefficients as for the plain
+  fit (:mod:`.signal`), the residual sums as ``|w (y - vander(x) c)|^2`` (empty where NumPy's are:
+  rank < deg + 1 or too few points), the singular values of the scaled Vandermonde matrix
+  through ``svd`` (differentiable in x and w), and the covariance as NumPy's
+  ``inv(lhs^T lhs) / outer(scale, scale)`` times ``residuals / (len(x) - deg - 1)``. ``rank``
+  and ``rcond`` are integers and constants: plain values, as NumPy returns them.
 """
 
 from __future__ import annotations
+
+import collections.abc
+import warnings
 
 import numpy as np
 
@@ -32,9 +48,10 @@ from ...errors import NotDifferentiableError
 from ..graph import Primitive, apply, apply_multi
 from ..registry import FUNCTION_RULES, composite, dtype_of, shape_of
 from ..tensor import Tensor
-from .linalg import conj_transpose, diagonal_matrix, raw_value
+from .linalg import conj_transpose, diagonal_matrix, matrix_transpose, raw_value
 from .linalg_factor import coupling_factors
 from .shapes import SHAPE_ONLY
+from .signal import _polyfit as _polyfit_coefficients
 
 _BEFORE = set(FUNCTION_RULES)
 
@@ -291,5 +308,115 @@ def _require_simple_roots(r, slope):
 ROOTS = Primitive("numpy.roots", lambda p: np.roots(p),
                   lambda argnum, g, ans, args, kwargs: _roots_vjp(g, ans, *args))
 FUNCTION_RULES[np.roots] = lambda args, kwargs: apply(ROOTS, args, kwargs)
+
+# --- tensorinv, tensorsolve: inv and solve of reshaped arrays, NumPy's way --------------------
+def _tensorinv(a, ind=2):
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    shape = shape_of(a)
+    rows = int(np.prod(shape[ind:]))
+    inverse = np.linalg.inv(np.reshape(a, (rows, -1)))
+    return np.reshape(inverse, shape[ind:] + shape[:ind])
+
+
+def _tensorsolve(a, b, axes=None):
+    ndim = len(shape_of(a))
+    if axes is not None:  # NumPy's loop: the named axes move to the end, in order
+        order = list(range(ndim))
+        for k in axes:
+            order.remove(k)
+            order.insert(ndim, k)
+        a = np.transpose(a, order)
+    b = b if type(b) is Tensor else np.asarray(b)
+    solution_shape = shape_of(a)[-(ndim - len(shape_of(b))):]
+    size = int(np.prod(solution_shape))
+    if int(np.prod(shape_of(a))) != size ** 2:
+        raise np.linalg.LinAlgError("Input arrays must satisfy the requirement prod(a.shape["
+                                    "b.ndim:]) == prod(a.shape[:b.ndim])")
+    solution = np.linalg.solve(np.reshape(a, (size, size)), np.reshape(b, (-1,)))
+    return np.reshape(solution, solution_shape)
+
+
+composite(np.linalg.tensorinv, _tensorinv)
+composite(np.linalg.tensorsolve, _tensorsolve)
+
+
+# --- piecewise ----------------------------------------------------------------------------------
+def _piecewise(x, condlist, funclist, *args, **kw):
+    """NumPy's piecewise, line by line, on a traced x (conditions as plain values)."""
+    x = x if type(x) is Tensor else np.asanyarray(x)
+    if type(condlist) is Tensor:
+        condlist = raw_value(condlist)
+    elif isinstance(condlist, (list, tuple)):
+        condlist = [raw_value(c) for c in condlist]
+    # undocumented in NumPy: a single condition is promoted to a list of one condition
+    if np.isscalar(condlist) or (not isinstance(condlist[0], (list, np.ndarray))
+                                 and len(shape_of(x)) != 0):
+        condlist = [condlist]
+    condlist = np.asarray(condlist, dtype=bool)
+    n = len(condlist)
+    if n == len(funclist) - 1:  # the extra function applies where no condition holds
+        otherwise = ~np.any(condlist, axis=0, keepdims=True)
+        condlist = np.concatenate([condlist, otherwise], axis=0)
+    elif n != len(funclist):
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are expected")
+    y = np.zeros_like(x)  # a constant box: the assignments below are recorded
+    for cond, func in zip(condlist, funclist):
+        if not isinstance(func, collections.abc.Callable):
+            y[cond] = func
+        else:
+            values = x[cond]
+            if raw_value(values).size > 0:
+                y[cond] = func(values, *args, **kw)
+    return y
+
+
+composite(np.piecewise, _piecewise)
+
+
+# --- polyfit's full=True and cov outputs --------------------------------------------------------
+def _polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """np.polyfit with every output: the plain fit is :mod:`.signal`'s (registered there; this
+    registration, made after it, adds ``full`` and ``cov``)."""
+    x, y = (v if type(v) is Tensor else np.asarray(v) for v in (x, y))
+    w = w if w is None or type(w) is Tensor else np.asarray(w)
+    coefficients = _polyfit_coefficients(x, y, deg, rcond, w=w)
+    if not full and not cov:
+        return coefficients
+    # NumPy's own full fit on the values: its checks, rank, rcond and the residuals' shape
+    raw_w = None if w is None else raw_value(w)
+    _, raw_residuals, rank, _, rcond = np.polyfit(raw_value(x), raw_value(y), deg, rcond, True,
+                                                 raw_w)
+    order = int(deg) + 1
+    weighted = vandermonde = np.vander(x + 0.0, order)
+    misfit = (y + 0.0) - vandermonde @ coefficients
+    if w is not None:
+        weighted = vandermonde * np.expand_dims(w, -1)
+        misfit = misfit * (np.expand_dims(w, -1) if len(shape_of(misfit)) == 2 else w)
+    scale = np.sqrt(np.sum(weighted * weighted, axis=0))
+    scaled = weighted / scale  # NumPy's lhs
+    residuals = raw_residuals  # empty (rank < order or too few points): no derivative
+    if shape_of(raw_residuals)[0] > 0:
+        residuals = np.reshape(np.sum(np.real(misfit * np.conj(misfit)), axis=0), (-1,))
+    if full:
+        singular_values = np.linalg.svd(scaled, compute_uv=False)
+        return coefficients, residuals, rank, singular_values, rcond
+    if rank != order:
+        warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning,
+                      stacklevel=2)
+    covariance = np.linalg.inv(matrix_transpose(scaled) @ scaled) / np.outer(scale, scale)
+    if cov == "unscaled":
+        factor = 1
+    else:
+        if shape_of(x)[0] <= order:
+            raise ValueError("the number of data points must exceed order to scale the "
+                             "covariance matrix")
+        factor = residuals / (shape_of(x)[0] - order)
+    if len(shape_of(y)) == 1:
+        return coefficients, covariance * factor
+    return coefficients, np.expand_dims(covariance, -1) * factor
+
+
+composite(np.polyfit, _polyfit)
 
 REGISTERED = tuple(f for f in FUNCTION_RULES if f not in _BEFORE)  # for the test's table check
