@@ -93,6 +93,7 @@ def test_the_test_points_are_away_from_the_boundaries():
     (lambda a: LA.tensorinv(a, 1), (SQUARE_3D,)),
     (lambda a, b: LA.tensorsolve(a, b), (SQUARE_4D, B_2D)),
     (lambda a, b: LA.tensorsolve(a, b, (0,)), (MOVED, B_1D)),
+    (lambda b: LA.tensorsolve(SQUARE_3D.tolist(), b), (B_1D,)),  # a plain nested list
     (_pieces, (POINTS,)),
     (lambda x: np.piecewise(x, [x < 0.0, x < -1.0], [lambda v: v * v, -3.0, 4]), (POINTS,)),
     (lambda x: np.piecewise(x, [x > 5.0], [np.sin]), (POINTS,)),  # no entry selected
@@ -114,7 +115,7 @@ def test_values_match_numpy(call, args):
 ])
 @pytest.mark.parametrize("values", [VALUES, VALUES_2D], ids=["1-D y", "2-D y"])
 def test_polyfit_outputs_match_numpy(kwargs, values):
-    out, _ = sciad.vjp(lambda y: np.polyfit(SAMPLES, y, 2, **kwargs), values)
+    out, _ = sciad.vjp(lambda y: np.polyfit(list(SAMPLES), y, 2, **kwargs), values)
     expected = np.polyfit(SAMPLES, values, 2, **kwargs)
     assert len(out) == len(expected)
     for mine, theirs in zip(out, expected):

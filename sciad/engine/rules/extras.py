@@ -320,6 +320,7 @@ def _tensorinv(a, ind=2):
 
 
 def _tensorsolve(a, b, axes=None):
+    a, b = (v if type(v) is Tensor else np.asarray(v) for v in (a, b))
     ndim = len(shape_of(a))
     if axes is not None:  # NumPy's loop: the named axes move to the end, in order
         order = list(range(ndim))
@@ -327,7 +328,6 @@ def _tensorsolve(a, b, axes=None):
             order.remove(k)
             order.insert(ndim, k)
         a = np.transpose(a, order)
-    b = b if type(b) is Tensor else np.asarray(b)
     solution_shape = shape_of(a)[-(ndim - len(shape_of(b))):]
     size = int(np.prod(solution_shape))
     if int(np.prod(shape_of(a))) != size ** 2:
@@ -385,8 +385,8 @@ def _polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         return coefficients
     # NumPy's own full fit on the values: its checks, rank, rcond and the residuals' shape
     raw_w = None if w is None else raw_value(w)
-    _, raw_residuals, rank, _, rcond = np.polyfit(raw_value(x), raw_value(y), deg, rcond, True,
-                                                 raw_w)
+    _, raw_residuals, rank, _, rcond_used = np.polyfit(raw_value(x), raw_value(y), deg, rcond,
+                                                      True, raw_w)
     order = int(deg) + 1
     weighted = vandermonde = np.vander(x + 0.0, order)
     misfit = (y + 0.0) - vandermonde @ coefficients
@@ -400,7 +400,7 @@ def _polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         residuals = np.reshape(np.sum(np.real(misfit * np.conj(misfit)), axis=0), (-1,))
     if full:
         singular_values = np.linalg.svd(scaled, compute_uv=False)
-        return coefficients, residuals, rank, singular_values, rcond
+        return coefficients, residuals, rank, singular_values, rcond_used
     if rank != order:
         warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning,
                       stacklevel=2)
