@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 
-__all__ = ["Primitive", "Node", "Parts", "apply", "apply_binary", "apply_unary", "apply_multi", "backward", "new_level",
+__all__ = ["Primitive", "PASS", "Node", "Parts", "apply", "apply_binary", "apply_unary", "apply_multi", "backward", "new_level",
            "open_tape", "close_tape", "grad_enabled", "set_grad_enabled"]
 
 _levels = itertools.count(1)  # level 0 belongs to the object API (requires_grad tensors)
@@ -76,6 +76,9 @@ class Primitive:
     the buffer, which the pass then owns, or returns None to fall back to ``vjp``. Indexing uses
     it: ``x[1:]``'s cotangent is added into x's buffer instead of into a fresh array of zeros.
 
+    A ``by_arg`` entry :data:`PASS` hands the cotangent on as it is, unchecked: for primitives
+    recorded only where the argument is known to have the result's shape and dtype.
+
     ``reads``, when given, says what each argument's rule reads besides shapes and dtypes:
     ``(reads_ans, reads_args)``, per argument a bool and a set of argument positions. Large
     arrays that no rule of a recorded node reads are then not kept on the graph (see
@@ -94,6 +97,9 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
+
+
+PASS = "pass"  # a by_arg entry: the argument's cotangent is the result's, unchanged
 
 
 class Node:
@@ -287,7 +293,9 @@ def backward(root: Node, cotangent, targets=None, keep_graph: bool = True, tape=
             try:
                 if by_arg is not None:
                     rule = by_arg[argnum]
-                    if rule is not None:
+                    if rule is PASS:
+                        cot = g
+                    elif rule is not None:
                         cot = rule(g, ans, args)
                     else:
                         # the cotangent passes through (add, subtract's first argument), here

@@ -375,6 +375,7 @@ class Tensor:
 
 
 _FLOAT64 = np.dtype(np.float64)
+_ndarray = np.ndarray
 _CONSTANTS: dict = {}  # Python float -> read-only 0-d float64 array
 
 
@@ -391,29 +392,49 @@ def _constant(c: float):
     return array
 
 
-def _binary_operator(prim, op, reflected: bool):
-    """``self (op) other`` (``other (op) self`` when reflected), recorded; the common cases of
-    a constant ``other`` (``y * 0.5``) and of two boxes of one level (``a + b``) inlined, the
-    others handled by :func:`apply_binary`. ``op`` is the Python operator, which NumPy runs
-    faster than a call of the ufunc object (no argument parsing)."""
+def _binary_operator(prim, constant_prim, op, reflected: bool):
+    """``self (op) other`` (``other (op) self`` when reflected), recorded. The common cases are
+    inlined: a float ``other`` with a float64 array (``y * 0.5``), recorded as ``constant_prim``
+    (whose rules need no shape or dtype checks, see registry.CONSTANT_OPERAND_FORMS) with the
+    float as a cached 0-d array, and two boxes of one level (``a + b``); :func:`apply_binary`
+    takes the rest. ``op`` is the Python operator, which NumPy runs faster than a call of the
+    ufunc object (no argument parsing)."""
+
+    if reflected:
+        def operator(self, other):
+            level = self._level
+            if level >= 0 and _recording[0]:
+                x = self._value
+                if type(other) is float and type(x) is _ndarray and x.dtype is _FLOAT64:
+                    c = _CONSTANTS.get(other)
+                    if c is None:
+                        c = _constant(other)
+                    return _record(constant_prim, (c, x), _NO_KWARGS, op(c, x),
+                                   ((1, self._node),), level)
+                if type(other) is not Tensor:
+                    return _record(prim, (other, x), _NO_KWARGS, op(other, x),
+                                   ((1, self._node),), level)
+            return apply_binary(prim, other, self)
+        return operator
 
     def operator(self, other):
         level = self._level
         if level >= 0 and _recording[0]:
             x = self._value
+            if type(other) is float and type(x) is _ndarray and x.dtype is _FLOAT64:
+                c = _CONSTANTS.get(other)
+                if c is None:
+                    c = _constant(other)
+                return _record(constant_prim, (x, c), _NO_KWARGS, op(x, c), ((0, self._node),),
+                               level)
             if type(other) is not Tensor:
-                if type(other) is float and type(x) is np.ndarray and x.dtype is _FLOAT64:
-                    other = _constant(other)  # same result: a float64 array keeps float64
-                if reflected:
-                    return _record(prim, (other, x), _NO_KWARGS, op(other, x),
-                                   ((1, self._node),), level)
                 return _record(prim, (x, other), _NO_KWARGS, op(x, other), ((0, self._node),),
                                level)
-            if other._level == level and not reflected:
+            if other._level == level:
                 y = other._value
                 return _record(prim, (x, y), _NO_KWARGS, op(x, y),
                                ((0, self._node), (1, other._node)), level)
-        return apply_binary(prim, other, self) if reflected else apply_binary(prim, self, other)
+        return apply_binary(prim, self, other)
     return operator
 
 
@@ -425,9 +446,10 @@ def bind_operators() -> None:
     for name, ufunc in (("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
                         ("truediv", np.true_divide)):
         prim = UFUNC_RULES[ufunc]
+        forms = CONSTANT_OPERAND_FORMS[ufunc]
         op = getattr(operator_module, name)
         for dunder, reflected in ((f"__{name}__", False), (f"__r{name}__", True)):
-            operator = _binary_operator(prim, op, reflected)
+            operator = _binary_operator(prim, forms[reflected], op, reflected)
             operator.__name__ = operator.__qualname__ = dunder
             setattr(Tensor, dunder, operator)
 
@@ -507,7 +529,8 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
 
 
 from .graph import Node, _record, _recording, apply, apply_binary, apply_unary, backward  # noqa: E402
-from .registry import FUNCTION_RULES, NONDIFFERENTIABLE, UFUNC_RULES, function_name  # noqa: E402
+from .registry import (CONSTANT_OPERAND_FORMS, FUNCTION_RULES, NONDIFFERENTIABLE,  # noqa: E402
+                       UFUNC_RULES, function_name)
 
 
 def _ufunc_reductions():
