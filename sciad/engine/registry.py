@@ -238,25 +238,35 @@ def _returned_parameter(d):
     return None
 
 
-# ufunc -> (x (op) c, c (op) x) primitives for a float64 array x and a 0-d float64 constant c,
-# which the Tensor operators record (``y * 0.5``, ``1.0 - x``): the result has x's shape and
-# dtype, and every cotangent has its node's, so their rules skip the shape and dtype checks of
-# the general ones (a third of the backward pass of a chain of small operations).
+# Forms of the binary ufuncs that the Tensor operators record when shapes and dtypes are known
+# to match, so that their rules skip the checks of the general ones (a third of the backward
+# pass of a chain of small operations). Every cotangent has its node's shape and dtype, so:
+# ufunc -> (x (op) c, c (op) x) for a float64 array x and a 0-d float64 constant c
+# (``y * 0.5``, ``1.0 - x``): the result has x's shape and dtype;
 CONSTANT_OPERAND_FORMS: dict = {}
+# ufunc -> the form for two traced float64 arrays of one shape (``a * b``), the result's.
+SAME_SHAPE_FORMS: dict = {}
 
 
-def _unchecked_rule(d, argnum, constant):
-    """The cotangent rule of argument ``argnum`` when the other argument (position
-    ``constant``) is a 0-d float64 constant and ``argnum`` a float64 array."""
+def _unchecked_rule(d, argnum, other_is_constant):
+    """The cotangent rule ``g * d`` of argument ``argnum`` of a binary ufunc, for real
+    arguments of the result's shape and dtype (the other one a 0-d constant, if so marked)."""
     if d is None:
         return None
     if type(d) is float:
         if d == 1.0:
             return PASS
         return (lambda g, ans, args: -g) if d == -1.0 else (lambda g, ans, args: g * d)
-    if _returned_parameter(d) == 1 + constant:  # x * c: the constant itself
+    selected = _returned_parameter(d)
+    if selected == 0:
+        return lambda g, ans, args: g * ans
+    if selected is not None:
+        k = selected - 1
+        if not other_is_constant:
+            return lambda g, ans, args: g * args[k]
+
         def times_constant(g, ans, args):
-            c = args[constant]
+            c = args[k]
             if type(g) is _ndarray and g.size >= FILLED_MIN and not any(g.strides):
                 return _filled_times_number(g, c)  # sum(100.0 * r ** 2)'s 100
             return g * c
@@ -264,16 +274,19 @@ def _unchecked_rule(d, argnum, constant):
     return lambda g, ans, args: g * d(ans, args[0], args[1])
 
 
-def _constant_operand_forms(prim, derivatives):
+def _unchecked_forms(prim, derivatives):
+    rules = [_unchecked_rule(d, argnum, False) for argnum, d in enumerate(derivatives)]
+    if None in rules:
+        return  # an argument without a derivative: the general rules refuse it
+    SAME_SHAPE_FORMS[prim.fn] = Primitive(prim.name, prim.fn, prim.vjp, by_arg=tuple(rules),
+                                          reads=prim.reads)
     forms = []
     for traced in (0, 1):
         by_arg = [None, None]
-        by_arg[traced] = _unchecked_rule(derivatives[traced], traced, 1 - traced)
-        if by_arg[traced] is None:
-            return None
+        by_arg[traced] = _unchecked_rule(derivatives[traced], traced, True)
         forms.append(Primitive(prim.name, prim.fn, prim.vjp, by_arg=tuple(by_arg),
                                reads=prim.reads))
-    return tuple(forms)
+    CONSTANT_OPERAND_FORMS[prim.fn] = tuple(forms)
 
 
 def elementwise(ufunc, *derivatives, name=None):
@@ -304,7 +317,7 @@ def elementwise(ufunc, *derivatives, name=None):
     prim = Primitive(name or function_name(ufunc), ufunc, vjp, by_arg=by_arg, reads=reads)
     UFUNC_RULES[ufunc] = prim
     if len(derivatives) == 2:
-        CONSTANT_OPERAND_FORMS[ufunc] = _constant_operand_forms(prim, derivatives)
+        _unchecked_forms(prim, derivatives)
     return prim
 
 

@@ -392,12 +392,13 @@ def _constant(c: float):
     return array
 
 
-def _binary_operator(prim, constant_prim, op, reflected: bool):
+def _binary_operator(prim, constant_prim, same_shape_prim, op, reflected: bool):
     """``self (op) other`` (``other (op) self`` when reflected), recorded. The common cases are
     inlined: a float ``other`` with a float64 array (``y * 0.5``), recorded as ``constant_prim``
-    (whose rules need no shape or dtype checks, see registry.CONSTANT_OPERAND_FORMS) with the
-    float as a cached 0-d array, and two boxes of one level (``a + b``); :func:`apply_binary`
-    takes the rest. ``op`` is the Python operator, which NumPy runs faster than a call of the
+    with the float as a cached 0-d array, and two boxes of one level (``a + b``), recorded as
+    ``same_shape_prim`` when both are float64 arrays of one shape (these forms' rules need no
+    shape or dtype checks, see registry.CONSTANT_OPERAND_FORMS); :func:`apply_binary` takes the
+    rest. ``op`` is the Python operator, which NumPy runs faster than a call of the
     ufunc object (no argument parsing)."""
 
     if reflected:
@@ -432,6 +433,10 @@ def _binary_operator(prim, constant_prim, op, reflected: bool):
                                level)
             if other._level == level:
                 y = other._value
+                if (type(x) is _ndarray and type(y) is _ndarray and x.dtype is _FLOAT64
+                        and y.dtype is _FLOAT64 and x.shape == y.shape):
+                    return _record(same_shape_prim, (x, y), _NO_KWARGS, op(x, y),
+                                   ((0, self._node), (1, other._node)), level)
                 return _record(prim, (x, y), _NO_KWARGS, op(x, y),
                                ((0, self._node), (1, other._node)), level)
         return apply_binary(prim, self, other)
@@ -449,7 +454,8 @@ def bind_operators() -> None:
         forms = CONSTANT_OPERAND_FORMS[ufunc]
         op = getattr(operator_module, name)
         for dunder, reflected in ((f"__{name}__", False), (f"__r{name}__", True)):
-            operator = _binary_operator(prim, forms[reflected], op, reflected)
+            operator = _binary_operator(prim, forms[reflected], SAME_SHAPE_FORMS[ufunc], op,
+                                        reflected)
             operator.__name__ = operator.__qualname__ = dunder
             setattr(Tensor, dunder, operator)
 
@@ -530,7 +536,7 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
 
 from .graph import Node, _record, _recording, apply, apply_binary, apply_unary, backward  # noqa: E402
 from .registry import (CONSTANT_OPERAND_FORMS, FUNCTION_RULES, NONDIFFERENTIABLE,  # noqa: E402
-                       UFUNC_RULES, function_name)
+                       SAME_SHAPE_FORMS, UFUNC_RULES, function_name)
 
 
 def _ufunc_reductions():

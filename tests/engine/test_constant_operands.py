@@ -1,7 +1,8 @@
-"""``x (op) c`` with a float64 array x and a Python float c is recorded as its own primitive,
-whose rules skip the shape and dtype checks (registry.CONSTANT_OPERAND_FORMS). Each form is
-checked here against its derivative written out by hand, to second order, on vectors, 0-d
-arrays and float32 (which takes the general path), and inside nested transforms."""
+"""``x (op) c`` with a float64 array x and a Python float c, and ``a (op) b`` with two traced
+float64 arrays of one shape, are recorded as primitives of their own whose rules skip the shape
+and dtype checks (registry.CONSTANT_OPERAND_FORMS, SAME_SHAPE_FORMS). Each form is checked here
+against its derivative written out by hand, to second order, on vectors, 0-d arrays and float32
+(which takes the general path), and inside nested transforms."""
 
 import numpy as np
 import pytest
@@ -81,3 +82,37 @@ def test_object_api_through_the_forms(x):
     loss = np.sum((1.0 - t) * 2.0 + t / 4.0)
     loss.backward()
     np.testing.assert_allclose(t.grad, np.full(len(x), -1.75), rtol=1e-14)
+
+
+# Two traced float64 arrays of one shape: (expression, d/da, d/db)
+PAIRS = {
+    "a + b": (lambda a, b: a + b, lambda a, b: 1.0 + 0 * a, lambda a, b: 1.0 + 0 * b),
+    "a - b": (lambda a, b: a - b, lambda a, b: 1.0 + 0 * a, lambda a, b: -1.0 + 0 * b),
+    "a * b": (lambda a, b: a * b, lambda a, b: b, lambda a, b: a),
+    "a / b": (lambda a, b: a / b, lambda a, b: 1.0 / b, lambda a, b: -a / b ** 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_two_arrays_of_one_shape(name, x):
+    op, da, db = PAIRS[name]
+    b = x[::-1] + 0.25
+    f = lambda a, b: np.sum(np.sin(op(a, b)))  # noqa: E731
+    ga, gb = sciad.grad(f, argnums=(0, 1))(x, b)
+    np.testing.assert_allclose(ga, np.cos(op(x, b)) * da(x, b), rtol=1e-13)
+    np.testing.assert_allclose(gb, np.cos(op(x, b)) * db(x, b), rtol=1e-13)
+    sciad.check_grads(lambda a: f(a, np.cos(a)), (x,), order=2)
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_same_array_on_both_sides(name, x):
+    op, da, db = PAIRS[name]
+    g = sciad.grad(lambda a: np.sum(op(a, a) ** 2))(x)
+    np.testing.assert_allclose(g, 2.0 * op(x, x) * (da(x, x) + db(x, x)), rtol=1e-13, atol=1e-15)
+
+
+def test_broadcast_pair_takes_the_general_rule(x):
+    row = x[:3]
+    g = sciad.grad(lambda a, b: np.sum(a[:, None] * b[None, :]), argnums=(0, 1))(x, row)
+    np.testing.assert_allclose(g[0], np.full(len(x), row.sum()), rtol=1e-14)
+    np.testing.assert_allclose(g[1], np.full(3, x.sum()), rtol=1e-14)
