@@ -94,3 +94,24 @@ def test_gradient_through_dropped_values_at_the_default_size(monkeypatch):
     expected[1:] += 1.0 / n
     expected[:-1] -= 2.0 * x[:-1] / n
     np.testing.assert_allclose(sciad.grad(f)(x), expected, rtol=1e-13)
+
+
+def test_shape_nodes_keep_no_large_array(monkeypatch):
+    monkeypatch.setattr(graph, "STRIP_SIZE", 1 << 15)
+    x = np.linspace(0.5, 1.5, 40_000)
+    level = graph.new_level()
+    tape = graph.open_tape(level)
+    try:
+        box = sciad.Tensor(x, graph.Node.leaf(), level)
+        # the third array of a variadic primitive: its read set answers for any position
+        np.stack([x, 2.0 * x, box])
+        np.concatenate([np.flip(box), np.tile(box, 2)])
+    finally:
+        graph.close_tape(level)
+    shape_nodes = [node for node in tape if node.prim.name != "numpy.multiply"]
+    assert [node.prim.name for node in shape_nodes] == [
+        "numpy.stack", "numpy.flip", "numpy.tile", "numpy.concatenate"]
+    for node in shape_nodes:
+        arrays = [a for a in node.args if isinstance(a, np.ndarray)]  # not tile's reps
+        assert node.ans is None and arrays, node.prim
+        assert all(a.strides == (0,) * a.ndim for a in arrays), node.prim
