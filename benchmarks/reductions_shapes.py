@@ -4,7 +4,8 @@ Run:  python benchmarks/reductions_shapes.py [--repeat 7]
 
 Each workload is a scalar function built on one family member; the ratio is the time of
 ``sciad.grad(f)`` over the time of ``f`` on plain arrays (lower is better; a reverse-mode
-gradient costs a few function evaluations). Times are medians over repeats (see engine.py).
+gradient costs a few function evaluations). The two are timed in interleaved rounds of CPU
+time; times are medians over rounds, a ratio the median of the per-round ratios (see engine.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import scipy.special
 
 import sciad
-from engine import _time  # same timing protocol as the engine benchmark
+from engine import _interleaved  # same timing protocol as the engine benchmark
 
 
 def _workloads(rng):
@@ -48,9 +49,9 @@ def main(repeat: int) -> None:
     print(f"{'workload':30s} {'f (ms)':>9s} {'grad (ms)':>10s} {'ratio':>7s}")
     for name, (plain, traced, x) in _workloads(rng).items():
         gradient = sciad.grad(traced or plain)
-        t_plain = _time(lambda: plain(x), repeat)
-        t_grad = _time(lambda: gradient(x), repeat)
-        print(f"{name:30s} {t_plain * 1e3:9.3f} {t_grad * 1e3:10.3f} {t_grad / t_plain:7.1f}")
+        times, ratios = _interleaved({"f": lambda: plain(x), "grad": lambda: gradient(x)}, repeat)
+        print(f"{name:30s} {times['f'] * 1e3:9.3f} {times['grad'] * 1e3:10.3f} "
+              f"{ratios['grad']:7.1f}")
 
 
 if __name__ == "__main__":
