@@ -83,9 +83,13 @@ class Primitive:
     ``(reads_ans, reads_args)``, per argument a bool and a set of argument positions. Large
     arrays that no rule of a recorded node reads are then not kept on the graph (see
     :func:`_record`).
+
+    ``float64_form``, for a one-argument primitive: the primitive to record instead when the
+    argument is a float64 array, whose rules need no shape or dtype checks (see
+    registry.elementwise).
     """
 
-    __slots__ = ("name", "fn", "vjp", "by_arg", "add_into", "reads")
+    __slots__ = ("name", "fn", "vjp", "by_arg", "add_into", "reads", "float64_form")
 
     def __init__(self, name: str, fn, vjp, by_arg=None, add_into=None, reads=None):
         self.name = name
@@ -94,6 +98,7 @@ class Primitive:
         self.by_arg = by_arg
         self.add_into = add_into
         self.reads = reads
+        self.float64_form = None
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"
@@ -156,6 +161,7 @@ def _record(prim, args, kwargs, value, links, level):
 # on every recorded operation.
 STRIP_SIZE = 1 << 15
 _ndarray = np.ndarray
+_FLOAT64 = np.dtype(np.float64)
 _ZEROS: dict = {}  # dtype -> a read-only 0-d zero, the memory behind every shape-only stand-in
 
 
@@ -254,8 +260,9 @@ def apply_unary(prim: Primitive, a):
     level = a._level
     if level >= 0 and _recording[0]:
         x = a._value
-        value = prim.fn(x)
-        return _record(prim, (x,), _NO_KWARGS, value, ((0, a._node),), level)
+        if type(x) is _ndarray and x.dtype is _FLOAT64 and prim.float64_form is not None:
+            prim = prim.float64_form
+        return _record(prim, (x,), _NO_KWARGS, prim.fn(x), ((0, a._node),), level)
     return apply(prim, (a,), _NO_KWARGS)
 
 

@@ -249,7 +249,7 @@ SAME_SHAPE_FORMS: dict = {}
 
 
 def _unchecked_rule(d, argnum, other_is_constant):
-    """The cotangent rule ``g * d`` of argument ``argnum`` of a binary ufunc, for real
+    """The cotangent rule ``g * d`` of argument ``argnum`` of a unary or binary ufunc, for real
     arguments of the result's shape and dtype (the other one a 0-d constant, if so marked)."""
     if d is None:
         return None
@@ -271,7 +271,14 @@ def _unchecked_rule(d, argnum, other_is_constant):
                 return _filled_times_number(g, c)  # sum(100.0 * r ** 2)'s 100
             return g * c
         return times_constant
+    if _is_unary(d):
+        return lambda g, ans, args: g * d(ans, args[0])
     return lambda g, ans, args: g * d(ans, args[0], args[1])
+
+
+def _is_unary(d) -> bool:
+    code = getattr(d, "__code__", None)
+    return code is not None and code.co_argcount == 2 and not code.co_flags & inspect.CO_VARARGS
 
 
 def _unchecked_forms(prim, derivatives):
@@ -316,7 +323,10 @@ def elementwise(ufunc, *derivatives, name=None):
     reads = (tuple(0 in r for r in read), tuple(frozenset(i - 1 for i in r if i) for r in read))
     prim = Primitive(name or function_name(ufunc), ufunc, vjp, by_arg=by_arg, reads=reads)
     UFUNC_RULES[ufunc] = prim
-    if len(derivatives) == 2:
+    if len(derivatives) == 1 and derivatives[0] is not None:
+        prim.float64_form = Primitive(prim.name, ufunc, vjp, reads=reads,
+                                      by_arg=(_unchecked_rule(derivatives[0], 0, False),))
+    elif len(derivatives) == 2:
         _unchecked_forms(prim, derivatives)
     return prim
 
