@@ -29,6 +29,18 @@ _levels = itertools.count(1)  # level 0 belongs to the object API (requires_grad
 # runs. Creation order is a topological order, so the backward pass of a transform walks its tape
 # backwards instead of sorting the graph (the object API, level 0, has no tape and sorts).
 _tapes: dict = {}
+
+
+class _NoTape:
+    """The object API's tape (level 0): it keeps nothing. Its graph is sorted when needed."""
+
+    __slots__ = ()
+
+    def append(self, node):
+        pass
+
+
+_tapes[0] = _NoTape()
 # Recording switch, read on every operation: a one-element list is the cheapest global to read.
 # Like torch.no_grad it is per thread: threads other than the one in no_grad() keep recording.
 _recording = [True]
@@ -110,19 +122,30 @@ PASS = "pass"  # a by_arg entry: the argument's cotangent is the result's, uncha
 class Node:
     """One recorded application of a primitive (or a leaf when ``prim`` is None)."""
 
-    __slots__ = ("prim", "args", "kwargs", "ans", "links", "owner", "__weakref__")
+    __slots__ = ("prim", "args", "kwargs", "ans", "links", "__weakref__")
+    owner = None  # the Tensor of an object-API leaf, to receive .grad (see _OwnedLeaf)
 
-    def __init__(self, prim, args, kwargs, ans, links, owner=None):
+    def __init__(self, prim, args, kwargs, ans, links):
         self.prim = prim
         self.args = args
         self.kwargs = kwargs
         self.ans = ans
         self.links = links  # (argnum, parent node) per traced argument: what the rule pulls back to
-        self.owner = owner  # the Tensor of an object-API leaf, to receive .grad
 
-    @classmethod
-    def leaf(cls, owner=None) -> "Node":
-        return cls(None, (), None, None, (), owner)
+    @staticmethod
+    def leaf(owner=None) -> "Node":
+        if owner is None:
+            return Node(None, (), None, None, ())
+        node = _OwnedLeaf(None, (), None, None, ())
+        node.owner = owner
+        return node
+
+
+class _OwnedLeaf(Node):
+    """A leaf of the object API: ``owner`` is its tensor. Other nodes read the class's None, so
+    recording an operation stores one slot fewer."""
+
+    __slots__ = ("owner",)
 
 
 _new = object.__new__
@@ -143,15 +166,14 @@ def _record(prim, args, kwargs, value, links, level):
     node.args = args
     node.kwargs = kwargs
     node.links = links
-    node.owner = None
-    tape = _tapes.get(level)
-    if tape is not None:
-        tape.append(node)
+    try:
+        _tapes[level].append(node)
+    except KeyError:
+        pass  # a transform's level after its function returned (a box that escaped it)
     box = _new(Tensor)
     box._value = value
     box._node = node
     box._level = level
-    box.grad = None
     return box
 
 

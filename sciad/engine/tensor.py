@@ -29,14 +29,25 @@ class Tensor:
     your function receives Tensors in place of its array arguments; treat them as ndarrays.
     """
 
-    __slots__ = ("_value", "_node", "_level", "grad", "__weakref__")
+    __slots__ = ("_value", "_node", "_level", "_grad", "__weakref__")
     __array_priority__ = 100.0
 
     def __init__(self, value, node=None, level=-1):
         self._value = value
         self._node = node
         self._level = level  # -1: constant, 0: object API, >=1: a transform's trace
-        self.grad = None
+
+    @property
+    def grad(self):
+        """d(loss)/d(self) after ``loss.backward()`` for a ``requires_grad`` leaf, else None."""
+        try:
+            return self._grad
+        except AttributeError:  # never set: recording an operation stores one slot fewer
+            return None
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
 
     # --- array attributes -------------------------------------------------------------------
     @property
