@@ -1,6 +1,6 @@
-"""Rules for np.linalg.tensorinv/tensorsolve, np.piecewise and np.polyfit(full=True, cov=...)
-(in extras.py) against central finite differences to second order and in float32, their
-values against NumPy's, closed forms, and NumPy's errors."""
+"""Rules for np.linalg.tensorinv/tensorsolve, np.piecewise (in extras.py) and
+np.polyfit(full=True, cov=...) (in signal.py) against central finite differences to second
+order and in float32, their values against NumPy's, closed forms, and NumPy's errors."""
 
 import numpy as np
 import pytest

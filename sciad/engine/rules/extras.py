@@ -29,18 +29,11 @@ general (non-symmetric) eigenproblem, polynomial division and polynomial roots.
   flow through the callables (and through a traced scalar in ``funclist``), a later condition
   overwrites an earlier one, and a constant entry has derivative 0. Conditions are read as
   values: they carry no derivative.
-* ``polyfit(..., full=True)`` and ``cov=True``/``'unscaled'``: the coefficients as for the plain
-  fit (:mod:`.signal`), the residual sums as ``|w (y - vander(x) c)|^2`` (empty where NumPy's are:
-  rank < deg + 1 or too few points), the singular values of the scaled Vandermonde matrix
-  through ``svd`` (differentiable in x and w), and the covariance as NumPy's
-  ``inv(lhs^T lhs) / outer(scale, scale)`` times ``residuals / (len(x) - deg - 1)``. ``rank``
-  and ``rcond`` are integers and constants: plain values, as NumPy returns them.
 """
 
 from __future__ import annotations
 
 import collections.abc
-import warnings
 
 import numpy as np
 
@@ -48,10 +41,9 @@ from ...errors import NotDifferentiableError
 from ..graph import Primitive, apply, apply_multi
 from ..registry import FUNCTION_RULES, composite, dtype_of, shape_of
 from ..tensor import Tensor
-from .linalg import conj_transpose, diagonal_matrix, matrix_transpose, raw_value
+from .linalg import conj_transpose, diagonal_matrix, raw_value
 from .linalg_factor import coupling_factors
 from .shapes import SHAPE_ONLY
-from .signal import _polyfit as _polyfit_coefficients
 
 _BEFORE = set(FUNCTION_RULES)
 
@@ -373,50 +365,5 @@ def _piecewise(x, condlist, funclist, *args, **kw):
 
 composite(np.piecewise, _piecewise)
 
-
-# --- polyfit's full=True and cov outputs --------------------------------------------------------
-def _polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
-    """np.polyfit with every output: the plain fit is :mod:`.signal`'s (registered there; this
-    registration, made after it, adds ``full`` and ``cov``)."""
-    x, y = (v if type(v) is Tensor else np.asarray(v) for v in (x, y))
-    w = w if w is None or type(w) is Tensor else np.asarray(w)
-    coefficients = _polyfit_coefficients(x, y, deg, rcond, w=w)
-    if not full and not cov:
-        return coefficients
-    # NumPy's own full fit on the values: its checks, rank, rcond and the residuals' shape
-    raw_w = None if w is None else raw_value(w)
-    _, raw_residuals, rank, _, rcond_used = np.polyfit(raw_value(x), raw_value(y), deg, rcond,
-                                                      True, raw_w)
-    order = int(deg) + 1
-    weighted = vandermonde = np.vander(x + 0.0, order)
-    misfit = (y + 0.0) - vandermonde @ coefficients
-    if w is not None:
-        weighted = vandermonde * np.expand_dims(w, -1)
-        misfit = misfit * (np.expand_dims(w, -1) if len(shape_of(misfit)) == 2 else w)
-    scale = np.sqrt(np.sum(weighted * weighted, axis=0))
-    scaled = weighted / scale  # NumPy's lhs
-    residuals = raw_residuals  # empty (rank < order or too few points): no derivative
-    if shape_of(raw_residuals)[0] > 0:
-        residuals = np.reshape(np.sum(np.real(misfit * np.conj(misfit)), axis=0), (-1,))
-    if full:
-        singular_values = np.linalg.svd(scaled, compute_uv=False)
-        return coefficients, residuals, rank, singular_values, rcond_used
-    if rank != order:
-        warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning,
-                      stacklevel=2)
-    covariance = np.linalg.inv(matrix_transpose(scaled) @ scaled) / np.outer(scale, scale)
-    if cov == "unscaled":
-        factor = 1
-    else:
-        if shape_of(x)[0] <= order:
-            raise ValueError("the number of data points must exceed order to scale the "
-                             "covariance matrix")
-        factor = residuals / (shape_of(x)[0] - order)
-    if len(shape_of(y)) == 1:
-        return coefficients, covariance * factor
-    return coefficients, np.expand_dims(covariance, -1) * factor
-
-
-composite(np.polyfit, _polyfit)
 
 REGISTERED = tuple(f for f in FUNCTION_RULES if f not in _BEFORE)  # for the test's table check

@@ -10,16 +10,25 @@ modes are slices of the full result and ``correlate(a, v)`` is ``convolve(a, con
 so both functions, in every mode, differentiate to any order through that one rule.
 ``np.gradient`` is written out with NumPy's formulas (even and uneven spacing, edge orders 1 and
 2) from slices, so it is differentiable in the samples and in the spacings or coordinates.
+``np.polyfit`` solves NumPy's scaled least-squares problem with ``lstsq`` on the traced values;
+with ``full=True`` the residual sums are ``|w (y - vander(x) c)|^2`` (empty where NumPy's are:
+rank < deg + 1 or too few points) and the singular values those of the scaled Vandermonde matrix
+(through ``svd``); ``cov`` is NumPy's ``inv(lhs^T lhs) / outer(scale, scale)``, times
+``residuals / (len(x) - deg - 1)`` unless 'unscaled'. ``rank`` and ``rcond`` are NumPy's plain
+values.
 (``np.interp``, ``np.polyval`` and ``np.cross`` live in :mod:`.ufuncs` and :mod:`.products`.)
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from ..control import stop_gradient
 from ..graph import Primitive, apply
 from ..registry import FUNCTION_RULES, composite, dtype_of, shape_of, unbroadcast
+from ..tensor import Tensor
 
 _BEFORE = set(FUNCTION_RULES)
 
@@ -248,10 +257,9 @@ def _vander(x, N=None, increasing=False):
 
 def _polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     """np.polyfit (least squares on the column-scaled Vandermonde matrix, as NumPy solves it),
-    differentiable in x, y and w."""
-    if full or cov:
-        raise NotImplementedError("sciad has no derivative rule for numpy.polyfit(..., full="
-                                  "True or cov=True); compute residuals from np.polyval")
+    differentiable in x, y and w, with the outputs of ``full=True`` and ``cov``."""
+    x, y = (v if type(v) is Tensor else np.asarray(v) for v in (x, y))  # lists, as NumPy takes
+    w = w if w is None or type(w) is Tensor else np.asarray(w)
     order = int(deg) + 1
     if deg < 0:
         raise ValueError("expected deg >= 0")
@@ -261,13 +269,42 @@ def _polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         raise TypeError("expected 1D or 2D array for y, with as many entries as x")
     if rcond is None:
         rcond = shape_of(x)[0] * np.finfo(np.result_type(dtype_of(x), 0.0)).eps
+    two_d = len(shape_of(y)) == 2
     lhs, rhs = _vander(x + 0.0, order), y + 0.0
     if w is not None:
         lhs = lhs * w[:, None]
-        rhs = rhs * (w[:, None] if len(shape_of(rhs)) == 2 else w)
+        rhs = rhs * (w[:, None] if two_d else w)
     scale = np.sqrt(np.sum(lhs * lhs, axis=0))
-    coefficients = np.linalg.lstsq(lhs / scale, rhs, rcond=rcond)[0]
-    return coefficients / (scale[:, None] if len(shape_of(rhs)) == 2 else scale)
+    scaled = lhs / scale  # NumPy's lhs
+    coefficients = np.linalg.lstsq(scaled, rhs, rcond=rcond)[0]
+    coefficients = coefficients / (scale[:, None] if two_d else scale)
+    if not full and not cov:
+        return coefficients
+    # NumPy's own full fit on the values: its checks, rank, rcond and the residuals' shape
+    _, raw_residuals, rank, _, rcond_used = np.polyfit(
+        stop_gradient(x), stop_gradient(y), deg, rcond, True,
+        None if w is None else stop_gradient(w))
+    residuals = raw_residuals  # empty (rank < order or too few points): no derivative
+    if shape_of(raw_residuals)[0] > 0:
+        misfit = rhs - lhs @ coefficients  # w (y - vander(x) c)
+        residuals = np.reshape(np.sum(np.real(misfit * np.conj(misfit)), axis=0), (-1,))
+    if full:
+        singular_values = np.linalg.svd(scaled, compute_uv=False)
+        return coefficients, residuals, rank, singular_values, rcond_used
+    if rank != order:
+        warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning,
+                      stacklevel=2)
+    covariance = np.linalg.inv(np.swapaxes(scaled, 0, 1) @ scaled) / np.outer(scale, scale)
+    if cov == "unscaled":
+        factor = 1
+    else:
+        if shape_of(x)[0] <= order:
+            raise ValueError("the number of data points must exceed order to scale the "
+                             "covariance matrix")
+        factor = residuals / (shape_of(x)[0] - order)
+    if not two_d:
+        return coefficients, covariance * factor
+    return coefficients, np.expand_dims(covariance, -1) * factor
 
 
 def _poly(seq_of_zeros):
