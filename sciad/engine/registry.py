@@ -22,7 +22,7 @@ from .graph import PASS, Parts, Primitive, apply, apply_multi, filled_view
 
 __all__ = [
     "UFUNC_RULES", "FUNCTION_RULES", "NONDIFFERENTIABLE", "elementwise", "defvjp",
-    "defvjp_argnum", "defvjp_multi", "Parts", "variadic", "composite", "nondifferentiable", "unbroadcast", "shape_of", "dtype_of",
+    "defvjp_argnum", "defvjp_multi", "Parts", "filled_value", "variadic", "composite", "nondifferentiable", "unbroadcast", "shape_of", "dtype_of",
     "function_name", "supported_functions",
 ]
 
@@ -116,6 +116,14 @@ _FLOAT32 = np.dtype(np.float32)
 # reductions.restore_reduced) is a zero-stride view of that number.
 FILLED_MIN = 2048
 _ndarray = np.ndarray
+
+
+def filled_value(g):
+    """The number in every entry of ``g`` when ``g`` is a zero-stride cotangent of at least
+    FILLED_MIN entries (a sum's), else None."""
+    if type(g) is _ndarray and g.size >= FILLED_MIN and not any(g.strides):
+        return g[(0,) * g.ndim]
+    return None
 
 
 def _filled_times_number(g, value):

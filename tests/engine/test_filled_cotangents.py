@@ -68,3 +68,9 @@ def test_rosenbrock_gradient_at_size(x):
     expected[:-1] = -400.0 * a * (b - a ** 2) - 2.0 * (1.0 - a)
     expected[1:] += 200.0 * (b - a ** 2)
     np.testing.assert_allclose(sciad.grad(rosen)(x), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_square_under_a_sum_and_a_mean(x):
+    # square's float64 rule folds the view's number into 2 c x (one pass)
+    g = sciad.grad(lambda x: np.sum(np.square(np.sin(x))) + np.mean(x ** 2))(x)
+    np.testing.assert_allclose(g, 2.0 * np.sin(x) * np.cos(x) + 2.0 * x / N, rtol=1e-13)

@@ -26,7 +26,7 @@ import scipy.special
 from ...errors import NotDifferentiableError
 from ..graph import apply
 from ..registry import (FUNCTION_RULES, composite, defvjp, defvjp_argnum, dtype_of, elementwise,
-                        nondifferentiable, shape_of, unbroadcast)
+                        filled_value, nondifferentiable, shape_of, unbroadcast)
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -88,7 +88,20 @@ elementwise(np.true_divide, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / 
 elementwise(np.negative, -1.0)
 elementwise(np.positive, 1.0)
 elementwise(np.reciprocal, lambda ans, x: -ans * ans)
-elementwise(np.square, lambda ans, x: 2.0 * x)
+_square = elementwise(np.square, lambda ans, x: 2.0 * x)
+
+
+def _square_float64(g, ans, args):
+    """square's rule on a float64 array (its float64 form). Under a sum the cotangent is one
+    number c in every entry (a zero-stride view), and 2 c x takes one pass instead of two:
+    a least-squares objective is sum(r ** 2)."""
+    c = filled_value(g)
+    if c is not None:
+        return args[0] * (2.0 * c)
+    return g * (2.0 * args[0])
+
+
+_square.float64_form.by_arg = (_square_float64,)
 elementwise(np.sqrt, lambda ans, x: 0.5 / ans)
 elementwise(np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans))
 elementwise(np.power, _power_dx, _power_dy)
