@@ -48,10 +48,16 @@ def restore_reduced(g, shape, axis, keepdims=False):
         filled = np.empty(shape, dtype_of(g))  # small: cheaper than the view's flag setting
         filled[...] = g
         return filled
-    if not keepdims:
-        axes = normalize_axis(axis, len(shape))
-        g = np.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
-    return np.broadcast_to(g, shape)
+    return np.broadcast_to(_kept_shape(g, shape, axis, keepdims), shape)
+
+
+def _kept_shape(g, shape, axis, keepdims):
+    """A reduction's cotangent with the reduced axes kept as length 1: it broadcasts against
+    the input in the product that uses it (cheaper than a broadcast_to view of it)."""
+    if keepdims:
+        return g
+    axes = normalize_axis(axis, len(shape))
+    return np.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
 
 
 def _reduced_count(shape, axis) -> int:
@@ -137,27 +143,37 @@ def _extremum_vjp(name):
         hit = value == best
         if np.any(np.isnan(best)):  # NaN propagates as the max: it takes the cotangent
             hit |= np.isnan(value) & np.isnan(best)
-        share = hit.astype(dtype_of(x))
+        g = np.reshape(g, kept)
         if np.count_nonzero(hit) != np.size(best):  # ties (or an initial value that won)
-            share /= np.maximum(np.sum(hit, axis=axes, keepdims=True), 1)
-        return _like(np.reshape(g, kept) * share, x)
+            g = g / np.maximum(np.sum(hit, axis=axes, keepdims=True), 1)
+        # the reduced cotangent times the boolean hits: one array of x's size, where a float
+        # share of the hits times g made two
+        return _like(g * hit, x)
     return vjp
 
 
-def _var_derivative(x, axis, ddof, correction):
-    """d var / dx = 2 (x - mean) / (N - ddof); also right for complex x in sciad's convention."""
+def _times_var_derivative(per_var, x, axis, keepdims, ddof, correction):
+    """The cotangent ``per_var`` of var (reduced shape) times d var / dx = 2 (x - mean) /
+    (N - ddof); also right for complex x in sciad's convention. The constant and the cotangent
+    meet on the reduced array, which then broadcasts against the centered x: one product of x's
+    size instead of three."""
     if correction is not None:
         ddof = correction
     shape = shape_of(x)
+    scaled = _kept_shape(per_var * (2.0 / (_reduced_count(shape, axis) - ddof)), shape, axis,
+                         keepdims)
     centered = x - np.mean(x, axis=axis, keepdims=True)
-    return centered * (2.0 / (_reduced_count(shape, axis) - ddof))
+    if (type(centered) is np.ndarray and type(scaled) is np.ndarray
+            and np.result_type(centered, scaled) == centered.dtype):
+        centered *= scaled  # plain values: the fresh difference is the result's memory
+        return _like(centered, x)
+    return _like(scaled * centered, x)
 
 
 def _var_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
              mean=None, correction=None):
     _refuse_where("var", where)
-    cot = restore_reduced(g, shape_of(x), axis, keepdims)
-    return _like(cot * _var_derivative(x, axis, ddof, correction), x)
+    return _times_var_derivative(g, x, axis, keepdims, ddof, correction)
 
 
 def _std_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
@@ -165,8 +181,7 @@ def _std_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False,
     _refuse_where("std", where)
     positive = stop_gradient(ans) > 0  # zero spread: derivative 0 by convention
     per_var = np.where(positive, g / (2.0 * np.where(positive, ans, 1.0)), 0.0)
-    cot = restore_reduced(per_var, shape_of(x), axis, keepdims)
-    return _like(cot * _var_derivative(x, axis, ddof, correction), x)
+    return _times_var_derivative(per_var, x, axis, keepdims, ddof, correction)
 
 
 def _sum_value(x, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
