@@ -92,6 +92,7 @@ CASES = [
     Case(np.sort, "axis=-1", _weighted(lambda x: np.sort(x)), (M,)),
     Case(np.sort, "axis=0", _weighted(lambda x: np.sort(x, axis=0)), (T,)),
     Case(np.sort, "axis=None", _weighted(lambda x: np.sort(x, axis=None)), (M,)),
+    Case(np.sort, "middle axis", _weighted(lambda x: np.sort(x, axis=1)), (T,)),
     Case(np.copy, "copy", lambda x: np.copy(x) ** 2, (M,)),
 ]
 
@@ -105,6 +106,28 @@ def test_sort_sends_cotangent_back_through_the_permutation():
     # sorted: [1, 2, 3] weighted by [10, 20, 30] -> x[1] gets 10, x[2] 20, x[0] 30
     grad = sciad.grad(lambda x: np.sum(np.sort(x) * np.array([10.0, 20.0, 30.0])))(x)
     np.testing.assert_array_equal(grad, [30.0, 10.0, 20.0])
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1, None])
+def test_sort_gradient_and_value_are_the_argsort_permutation(axis):
+    # the rule keeps the permutation as flat positions: against take/put_along_axis directly
+    x = rng.normal(size=(4, 5, 3))
+    weights = rng.normal(size=x.size).reshape(np.sort(x, axis=axis).shape)
+    out, pull = sciad.vjp(lambda x: np.sort(x, axis=axis), x)
+    np.testing.assert_array_equal(out, np.sort(x, axis=axis))
+    flat, along = (x.ravel(), 0) if axis is None else (x, axis)
+    expected = np.empty_like(flat)
+    np.put_along_axis(expected, np.argsort(flat, axis=along), weights, axis=along)
+    np.testing.assert_array_equal(pull(weights)[0], expected.reshape(x.shape))
+
+
+def test_sort_of_empty_and_0d_arrays_as_numpy():
+    for x in (np.zeros((2, 0, 3)), np.zeros(0)):
+        assert sciad.grad(lambda x: np.sum(np.sort(x, axis=0)))(x).shape == x.shape
+    with pytest.raises(np.exceptions.AxisError):
+        sciad.grad(lambda x: np.sum(np.sort(x)))(np.array(1.5))
+    np.testing.assert_array_equal(sciad.grad(lambda x: np.sort(x, axis=None)[0])(np.array(1.5)),
+                                  1.0)
 
 
 def test_repeat_with_counts_sums_the_copies():

@@ -13,6 +13,7 @@ for them (see :func:`sciad.engine.graph._unread_dropped`).
 """
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
 
 from ..control import stop_gradient
 from ..graph import Primitive, apply
@@ -302,18 +303,46 @@ composite(np.pad, _pad)
 
 
 # --- sort: a data-dependent permutation ------------------------------------------------------
-def _permute(x, order, axis):
-    """``np.take_along_axis(x, order, axis)`` for a permutation ``order``."""
+# The permutation is kept as flat positions into the C-ordered input: gathering with them is
+# one 1-D np.take, and the cotangent goes back by writing to them (each position once), where
+# take_along_axis builds a fancy index per call and the inverse permutation needs an argsort.
+def _flat_positions(order, axis):
+    """Flat positions in an array of ``order``'s shape of ``take_along_axis(., order, axis)``."""
+    shape = order.shape
+    length, inner = shape[axis], int(np.prod(shape[axis + 1:]))
+    if order.size == 0:
+        return order
+    blocks = order.reshape(-1, length, inner)
+    starts = np.arange(blocks.shape[0])[:, None, None] * (length * inner) + np.arange(inner)
+    # a new array, not added into argsort's: that one is freed early and its memory serves the
+    # gathered values (added in place, a gradient of a 1000x200 sort touched 1936 fresh pages
+    # instead of 1187)
+    return (blocks * inner + starts if inner > 1 else blocks + starts).reshape(shape)
+
+
+def _gather(x, positions):
+    """``x`` permuted: entry i of the result is ``x.flat[positions.flat[i]]``."""
     if type(x) is Tensor:
-        return apply(_PERMUTE, (x,), {"order": order, "axis": axis})
-    return np.take_along_axis(x, order, axis)
+        return apply(_GATHER, (x,), {"positions": positions})
+    return np.take(np.reshape(x, (-1,)), positions)
 
 
-_PERMUTE = Primitive(
-    "permutation along an axis (numpy.sort)", _permute,
-    lambda argnum, g, ans, args, kwargs: _permute(
-        g, np.argsort(kwargs["order"], axis=kwargs["axis"]), kwargs["axis"]),
-    reads=SHAPE_ONLY)
+def _scatter(g, positions):
+    """The adjoint (and inverse) of :func:`_gather`: entry ``positions.flat[i]`` of the result
+    is ``g.flat[i]``."""
+    if type(g) is Tensor:
+        return apply(_SCATTER, (g,), {"positions": positions})
+    out = np.empty(g.size, g.dtype)
+    out[positions.reshape(-1)] = g.reshape(-1)
+    return out.reshape(g.shape)
+
+
+_GATHER = Primitive("permutation along an axis (numpy.sort)", _gather,
+                    lambda argnum, g, ans, args, kwargs: _scatter(g, kwargs["positions"]),
+                    reads=SHAPE_ONLY)
+_SCATTER = Primitive("inverse permutation (the adjoint of numpy.sort's)", _scatter,
+                     lambda argnum, g, ans, args, kwargs: _gather(g, kwargs["positions"]),
+                     reads=SHAPE_ONLY)
 
 
 def _sort(a, axis=-1, kind=None, order=None, *, stable=None):
@@ -322,8 +351,10 @@ def _sort(a, axis=-1, kind=None, order=None, *, stable=None):
                                   "which carry no derivative")
     if axis is None:
         a, axis = np.reshape(a, (-1,)), 0
-    permutation = np.argsort(stop_gradient(a), axis=axis, kind=kind, stable=stable)
-    return _permute(a, permutation, axis)
+    value = stop_gradient(a)
+    axis = normalize_axis_index(axis, np.ndim(value))  # NumPy's AxisError for a 0-d array
+    permutation = np.argsort(value, axis=axis, kind=kind, stable=stable)
+    return _gather(a, _flat_positions(permutation, axis))
 
 
 composite(np.sort, _sort)
