@@ -416,23 +416,6 @@ def _binary_operator(prim, constant_prim, same_shape_prim, op, reflected: bool):
     rest. ``op`` is the Python operator, which NumPy runs faster than a call of the
     ufunc object (no argument parsing)."""
 
-    if reflected:
-        def operator(self, other):
-            level = self._level
-            if level >= 0 and _recording[0]:
-                x = self._value
-                if type(other) is float and type(x) is _ndarray and x.dtype is _FLOAT64:
-                    c = _CONSTANTS.get(other)
-                    if c is None:
-                        c = _constant(other)
-                    return _record(constant_prim, (c, x), _NO_KWARGS, op(c, x),
-                                   ((1, self._node),), level)
-                if type(other) is not Tensor:
-                    return _record(prim, (other, x), _NO_KWARGS, op(other, x),
-                                   ((1, self._node),), level)
-            return apply_binary(prim, other, self)
-        return operator
-
     def operator(self, other):
         level = self._level
         if level >= 0 and _recording[0]:
@@ -441,12 +424,18 @@ def _binary_operator(prim, constant_prim, same_shape_prim, op, reflected: bool):
                 c = _CONSTANTS.get(other)
                 if c is None:
                     c = _constant(other)
+                if reflected:
+                    return _record(constant_prim, (c, x), _NO_KWARGS, op(c, x),
+                                   ((1, self._node),), level)
                 return _record(constant_prim, (x, c), _NO_KWARGS, op(x, c), ((0, self._node),),
                                level)
             if type(other) is not Tensor:
+                if reflected:
+                    return _record(prim, (other, x), _NO_KWARGS, op(other, x),
+                                   ((1, self._node),), level)
                 return _record(prim, (x, other), _NO_KWARGS, op(x, other), ((0, self._node),),
                                level)
-            if other._level == level:
+            if other._level == level and not reflected:
                 y = other._value
                 if (type(x) is _ndarray and type(y) is _ndarray and x.dtype is _FLOAT64
                         and y.dtype is _FLOAT64 and x.shape == y.shape):
@@ -454,7 +443,7 @@ def _binary_operator(prim, constant_prim, same_shape_prim, op, reflected: bool):
                                    ((0, self._node), (1, other._node)), level)
                 return _record(prim, (x, y), _NO_KWARGS, op(x, y),
                                ((0, self._node), (1, other._node)), level)
-        return apply_binary(prim, self, other)
+        return apply_binary(prim, other, self) if reflected else apply_binary(prim, self, other)
     return operator
 
 
