@@ -89,6 +89,8 @@ CASES = [
     Case(np.pad, "reflect", _weighted(lambda x: np.pad(x, 2, mode="reflect")), (M,)),
     Case(np.pad, "symmetric", _weighted(lambda x: np.pad(x, (3, 1), mode="symmetric")), (V,)),
     Case(np.pad, "wrap", _weighted(lambda x: np.pad(x, 1, mode="wrap")), (T,)),
+    Case(np.pad, "reflect, wider than the axis",
+         _weighted(lambda x: np.pad(x, ((5, 7), (0, 2)), mode="reflect")), (M2,)),
     Case(np.sort, "axis=-1", _weighted(lambda x: np.sort(x)), (M,)),
     Case(np.sort, "axis=0", _weighted(lambda x: np.sort(x, axis=0)), (T,)),
     Case(np.sort, "axis=None", _weighted(lambda x: np.sort(x, axis=None)), (M,)),
@@ -128,6 +130,22 @@ def test_sort_of_empty_and_0d_arrays_as_numpy():
         sciad.grad(lambda x: np.sum(np.sort(x)))(np.array(1.5))
     np.testing.assert_array_equal(sciad.grad(lambda x: np.sort(x, axis=None)[0])(np.array(1.5)),
                                   1.0)
+
+
+@pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
+@pytest.mark.parametrize("x, widths", [
+    (V, (2, 3)), (V, (9, 0)), (V, 11),             # pads wider than the axis: several rounds
+    (M, ((1, 2), (0, 5))), (M2, ((4, 4), (3, 1))),
+    (T, ((0, 0), (2, 1), (6, 3))),
+])
+def test_copying_pad_gradient_is_the_sum_over_the_copies(mode, x, widths):
+    # reference: pad the entries' flat positions and count every copy of each entry
+    weights = rng.normal(size=np.pad(x, widths, mode).shape)
+    positions = np.pad(np.arange(x.size).reshape(x.shape), widths, mode)
+    expected = np.bincount(positions.ravel(), weights.ravel(), x.size).reshape(x.shape)
+    out, pull = sciad.vjp(lambda x: np.pad(x, widths, mode=mode), x)
+    np.testing.assert_array_equal(out, np.pad(x, widths, mode))
+    np.testing.assert_allclose(pull(weights)[0], expected, rtol=1e-13, atol=1e-13)
 
 
 def test_repeat_with_counts_sums_the_copies():

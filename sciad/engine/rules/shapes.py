@@ -2,9 +2,10 @@
 
 Primitives with their own rule: reshape, ravel, transpose, moveaxis, swapaxes, expand_dims,
 squeeze, broadcast_to, concatenate, stack, split/array_split, tile, repeat, flip, roll, rot90,
-triu, tril, pad (constant mode), sort. Composites, built from those and from indexing:
-hstack, vstack, dstack, column_stack, atleast_1d/2d/3d, hsplit/vsplit/dsplit, fliplr, flipud,
-diag, diagonal, trace, pad in the modes that copy entries (edge, reflect, symmetric, wrap).
+triu, tril, pad (constant mode, and the modes that copy entries: edge, reflect, symmetric,
+wrap, whose cotangent folds each pad back onto the entries it copies), sort. Composites, built
+from those and from indexing: hstack, vstack, dstack, column_stack, atleast_1d/2d/3d,
+hsplit/vsplit/dsplit, fliplr, flipud, diag, diagonal, trace.
 ``sort`` is differentiated as the permutation that ``argsort`` finds (ties: the stable order).
 
 Every primitive here reads only its arguments' shapes and dtypes (and its own keywords), never
@@ -281,9 +282,66 @@ _PAD_CONSTANT = Primitive("numpy.pad", lambda array, pad_width, **kwargs:
 _COPYING_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
+def _copied_spans(n, before, after, mode, options):
+    """Where a padded axis's pads come from: ``(start, stop, first, step)`` per run of padded
+    entries ``start:stop`` that copy input entries ``first, first + step, ...`` (step 1 or -1;
+    0 repeats one entry, as edge mode does). NumPy's padding of the positions ``arange(n)``
+    says which entry each padded one copies; runs turn that into a few slice additions."""
+    positions = np.pad(np.arange(n), (before, after), mode, **options).tolist()
+    spans = []
+    for start, stop in ((0, before), (before + n, before + n + after)):
+        j = start
+        while j < stop:
+            k, step = j + 1, (positions[j + 1] - positions[j] if j + 1 < stop else 0)
+            if step not in (-1, 0, 1):
+                step = 0
+            while k < stop and positions[k] - positions[k - 1] == step:
+                k += 1
+            spans.append((j, k, positions[j], step))
+            j = k
+    return spans
+
+
+def _pad_fold(g, widths, mode, options):
+    """The adjoint of padding by copies: the middle of ``g``, with the cotangent of every
+    padded entry added onto the entry it copies (an axis at a time, as NumPy pads)."""
+    if type(g) is Tensor:  # a higher-order pass: record the fold one level down
+        return apply(_PAD_FOLD, (g,), {"widths": widths, "mode": mode, "options": options})
+    for axis, (before, after) in enumerate(widths):
+        if before == after == 0:
+            continue
+        along = (slice(None),) * axis  # index along ``axis``, the axes before it whole
+        n = g.shape[axis] - before - after
+        core = g[along + (slice(before, before + n),)].copy()  # C order: no copy to hand back
+        for start, stop, first, step in _copied_spans(n, before, after, mode, options):
+            if step == 0:
+                core[along + (first,)] += np.sum(g[along + (slice(start, stop),)], axis=axis)
+            else:
+                last = first + step * (stop - start - 1)
+                targets = (slice(first, last + 1) if step > 0
+                           else slice(first, last - 1 if last > 0 else None, -1))
+                core[along + (targets,)] += g[along + (slice(start, stop),)]
+        g = core
+    return g
+
+
+def _pad_copying(array, widths, mode, options):
+    if type(array) is Tensor:
+        return apply(_PAD_COPYING, (array,), {"widths": widths, "mode": mode, "options": options})
+    return np.pad(array, widths, mode, **options)
+
+
+_PAD_COPYING = Primitive("numpy.pad (modes that copy entries)", _pad_copying,
+                         lambda argnum, g, ans, args, kwargs: _pad_fold(g, **kwargs),
+                         reads=SHAPE_ONLY)
+_PAD_FOLD = Primitive("fold of the pads (the adjoint of numpy.pad)", _pad_fold,
+                      lambda argnum, g, ans, args, kwargs: _pad_copying(g, **kwargs),
+                      reads=SHAPE_ONLY)
+
+
 def _pad(array, pad_width, mode="constant", **kwargs):
-    """np.pad: constant mode by its own rule; modes whose every entry copies an input entry by
-    padding the entries' flat positions and indexing with them (gradients add up)."""
+    """np.pad: constant mode by its own rule; the modes whose every entry copies an input entry
+    by NumPy's own pad, whose cotangent folds the pads back onto the entries they copy."""
     if mode == "constant":
         if type(kwargs.get("constant_values")) is Tensor:
             raise NotImplementedError("sciad: np.pad with traced constant_values has no rule; "
@@ -294,9 +352,8 @@ def _pad(array, pad_width, mode="constant", **kwargs):
             f"sciad has no derivative rule for numpy.pad(mode={mode!r}, {kwargs}); supported "
             f"modes are 'constant' and {', '.join(map(repr, _COPYING_MODES))} (reflect_type "
             "'even'); build other paddings with np.concatenate")
-    shape = shape_of(array)
-    positions = np.pad(np.arange(int(np.prod(shape))).reshape(shape), pad_width, mode, **kwargs)
-    return np.reshape(array, (-1,))[positions]
+    widths = tuple(map(tuple, _pad_widths(array, pad_width).tolist()))
+    return _pad_copying(array, widths, mode, kwargs)
 
 
 composite(np.pad, _pad)
