@@ -91,10 +91,15 @@ CASES = [
     Case(np.pad, "wrap", _weighted(lambda x: np.pad(x, 1, mode="wrap")), (T,)),
     Case(np.pad, "reflect, wider than the axis",
          _weighted(lambda x: np.pad(x, ((5, 7), (0, 2)), mode="reflect")), (M2,)),
+    # cubed: the second derivative sends a traced cotangent through the fold (and its rule)
+    Case(np.pad, "edge, cubed", _weighted(lambda x: np.pad(x, ((2, 1), (1, 3)), "edge") ** 3),
+         (M2,)),
+    Case(np.pad, "symmetric, cubed", _weighted(lambda x: np.pad(x, 3, "symmetric") ** 3), (V,)),
     Case(np.sort, "axis=-1", _weighted(lambda x: np.sort(x)), (M,)),
     Case(np.sort, "axis=0", _weighted(lambda x: np.sort(x, axis=0)), (T,)),
     Case(np.sort, "axis=None", _weighted(lambda x: np.sort(x, axis=None)), (M,)),
     Case(np.sort, "middle axis", _weighted(lambda x: np.sort(x, axis=1)), (T,)),
+    Case(np.sort, "cubed", _weighted(lambda x: np.sort(x, axis=0) ** 3), (M,)),
     Case(np.copy, "copy", lambda x: np.copy(x) ** 2, (M,)),
 ]
 
