@@ -125,6 +125,35 @@ def test_prod_with_zeros_exact():
     np.testing.assert_array_equal(hess, [[0, 0, 2], [0, 0, 0], [2, 0, 0]])
 
 
+def _products_of_others(x, axis):
+    """For every entry, the product of the others in its group along ``axis``, by deletion."""
+    moved = np.moveaxis(x, axis, -1)
+    others = np.empty_like(moved)
+    for i in range(moved.shape[-1]):
+        others[..., i] = np.prod(np.delete(moved, i, axis=-1), axis=-1)
+    return np.moveaxis(others, -1, axis)
+
+
+# rows with no zero, one zero, two and three zeros: first order divides only in zero-free rows
+ZERO_GROUPS = np.array([[1.5, -2.0, 0.5, 3.0], [2.0, 0.0, -1.5, 0.25], [0.0, 4.0, 0.0, 1.5],
+                        [0.0, 0.0, 0.0, 2.0]])
+
+
+@pytest.mark.parametrize("axis", [1, 0])
+@pytest.mark.parametrize("complex_part", [0.0, 0.5], ids=["real", "complex"])
+def test_prod_with_zeros_in_some_groups_exact(axis, complex_part):
+    x = ZERO_GROUPS + complex_part * 1j * (ZERO_GROUPS != 0)
+    weights = np.array([0.3, -1.1, 2.0, 0.7]) * (1 - 0.4j if complex_part else 1)
+    _, pull = sciad.vjp(lambda x: np.prod(x, axis=axis, initial=1.5), x)
+    expected = np.expand_dims(weights, axis) * np.conj(1.5 * _products_of_others(x, axis))
+    np.testing.assert_allclose(pull(weights)[0], expected, rtol=1e-15, atol=0)
+    # sciad.jvp transposes the vjp: the rule differentiated in its cotangent, x plain
+    tangent = np.arange(1.0, 17.0).reshape(4, 4)
+    _, tangent_out = sciad.jvp(lambda x: np.prod(x, axis=axis), (x,), (tangent,))
+    np.testing.assert_allclose(tangent_out, np.sum(_products_of_others(x, axis) * tangent, axis),
+                               rtol=1e-15, atol=0)
+
+
 def test_cumprod_with_zero_exact():
     # cumprod([2, 0, 3]) = [2, 0, 0]; d(sum)/dx = [1, 2 + 6, 0]
     grad = sciad.grad(lambda x: np.sum(np.cumprod(x)))(np.array([2.0, 0.0, 3.0]))

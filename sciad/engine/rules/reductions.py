@@ -123,13 +123,24 @@ def _prod_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, initia
 def _prod_transposed(g, ans, x, axis, keepdims, initial):
     """J^T g for the Jacobian J of prod (the cotangent for real x)."""
     shape = shape_of(x)
-    cot = restore_reduced(g, shape, axis, keepdims)
-    if np.all(stop_gradient(x) != 0):
-        return _like(cot * restore_reduced(ans, shape, axis, keepdims) / x, x)
-    others = _product_of_others(x, normalize_axis(axis, len(shape)))
+    g = _kept_shape(g, shape, axis, keepdims)  # products on the reduced array, then broadcast
+    zero = stop_gradient(x) == 0
+    if not np.any(zero):
+        return _like(g * _kept_shape(ans, shape, axis, keepdims) / x, x)
+    axes = normalize_axis(axis, len(shape))
+    if type(x) is Tensor:  # higher order: exclusive products, exact to any order
+        others = _product_of_others(x, axes)
+        return _like(g * (others if initial is None else others * initial), x)
+    # Plain values (first order): a group without zeros divides as a zero-free array does; in a
+    # group with one zero only that entry gets the product of the others (its non-zero ones),
+    # with two or more none does. Two cumulative products of every group cost 3x this.
+    zeros = np.count_nonzero(zero, axis=axes, keepdims=True)
+    nonzero = x + zero  # 1 at the zeros, exactly
+    weighted = g * np.prod(nonzero, axis=axes, keepdims=True)
     if initial is not None:
-        others = others * initial
-    return _like(cot * others, x)
+        weighted = weighted * initial
+    # masks as factors, not np.where: broadcasting selections cost twice these products
+    return _like((weighted * (zeros == 0)) / nonzero + (zero & (zeros == 1)) * weighted, x)
 
 
 def _extremum_vjp(name):
