@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ..control import stop_gradient
-from ..graph import filled_view
+from ..graph import filled
 from ..registry import FILLED_MIN, FUNCTION_RULES, composite, defvjp, dtype_of, shape_of, unbroadcast
 from ..tensor import Tensor
 
@@ -43,11 +43,11 @@ def restore_reduced(g, shape, axis, keepdims=False):
     if axis is None and type(g) is not Tensor:
         # a full reduction of plain values (every grad of a sum)
         if type(g) is np.ndarray and g.ndim == 0 and math.prod(shape) >= FILLED_MIN:
-            return filled_view(g, shape)  # no pass over memory; the transforms copy it if it
-                                          # reaches the caller
-        filled = np.empty(shape, dtype_of(g))  # small: cheaper than the view's flag setting
-        filled[...] = g
-        return filled
+            # no pass over memory; the transforms copy it if it reaches the caller
+            return filled(g[()], shape, g.dtype)
+        full = np.empty(shape, dtype_of(g))  # small: cheaper than a zero-stride view
+        full[...] = g
+        return full
     return np.broadcast_to(_kept_shape(g, shape, axis, keepdims), shape)
 
 
