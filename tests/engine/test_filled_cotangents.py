@@ -85,6 +85,6 @@ def test_cached_views_never_reach_the_caller(x):
 
 
 def test_sign_of_a_zero_cotangent_is_kept(x):
-    _, pull = sciad.vjp(lambda x: np.sum(x), x)
-    assert np.all(np.signbit(pull(np.array(-0.0))))
-    assert not np.any(np.signbit(pull(np.array(0.0))))
+    # the sum's cotangent is -0.0, then 0.0: a cached -0.0 view would answer the second call
+    assert np.all(np.signbit(sciad.grad(lambda x: np.sum(x) * -0.0)(x)))
+    assert not np.any(np.signbit(sciad.grad(lambda x: np.sum(x) * 0.0)(x)))
