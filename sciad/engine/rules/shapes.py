@@ -304,25 +304,40 @@ def _copied_spans(n, before, after, mode, options):
 
 def _pad_fold(g, widths, mode, options):
     """The adjoint of padding by copies: the middle of ``g``, with the cotangent of every
-    padded entry added onto the entry it copies (an axis at a time, as NumPy pads)."""
+    padded entry added onto the entry it copies."""
     if type(g) is Tensor:  # a higher-order pass: record the fold one level down
         return apply(_PAD_FOLD, (g,), {"widths": widths, "mode": mode, "options": options})
-    for axis, (before, after) in enumerate(widths):
-        if before == after == 0:
-            continue
-        along = (slice(None),) * axis  # index along ``axis``, the axes before it whole
-        n = g.shape[axis] - before - after
-        core = g[along + (slice(before, before + n),)].copy()  # C order: no copy to hand back
-        for start, stop, first, step in _copied_spans(n, before, after, mode, options):
-            if step == 0:
-                core[along + (first,)] += np.sum(g[along + (slice(start, stop),)], axis=axis)
-            else:
-                last = first + step * (stop - start - 1)
-                targets = (slice(first, last + 1) if step > 0
-                           else slice(first, last - 1 if last > 0 else None, -1))
-                core[along + (targets,)] += g[along + (slice(start, stop),)]
-        g = core
-    return g
+    return _folded(g, widths, mode, options, 0)
+
+
+def _folded(g, widths, mode, options, axis):
+    """``g`` with the pads of ``axis`` and the axes after it folded back: a new array.
+
+    Folding commutes with slicing along another axis, so the middle of ``axis`` and its two
+    pads are folded along the later axes apart, and the folded pads added into the folded
+    middle: the one array of the result's size is the middle's copy (an axis at a time, each
+    fold made one more)."""
+    if axis == len(widths):
+        return g.copy()
+    before, after = widths[axis]
+    if before == after == 0:
+        return _folded(g, widths, mode, options, axis + 1)
+    along = (slice(None),) * axis  # index along ``axis``, the axes before it whole
+    n = g.shape[axis] - before - after
+    core = _folded(g[along + (slice(before, before + n),)], widths, mode, options, axis + 1)
+    pads = [(start, _folded(g[along + (slice(start, stop),)], widths, mode, options, axis + 1))
+            for start, stop in ((0, before), (before + n, before + n + after)) if stop > start]
+    for start, stop, first, step in _copied_spans(n, before, after, mode, options):
+        offset, pad = pads[0] if start < before else pads[-1]
+        source = pad[along + (slice(start - offset, stop - offset),)]
+        if step == 0:
+            core[along + (first,)] += np.sum(source, axis=axis)
+        else:
+            last = first + step * (stop - start - 1)
+            targets = (slice(first, last + 1) if step > 0
+                       else slice(first, last - 1 if last > 0 else None, -1))
+            core[along + (targets,)] += source
+    return core
 
 
 def _pad_copying(array, widths, mode, options):
