@@ -6,11 +6,16 @@ Each workload is a scalar function built on one family member; the ratio is the 
 ``sciad.grad(f)`` over the time of ``f`` on plain arrays (lower is better; a reverse-mode
 gradient costs a few function evaluations). The two are timed in interleaved rounds of CPU
 time; times are medians over rounds, a ratio the median of the per-round ratios (see engine.py).
+``faults`` is the gradient's minor page faults per call: glibc hands the top of its heap back
+to the OS when enough of it is free, and arrays of a few MB then come back as fresh pages (each
+fault costs about 3 us here, so 2,000 of them are 6 ms); how often that happens depends on what
+the process allocated before, so a ratio with many faults measures the heap as much as the rule.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 
 import numpy as np
 import scipy.special
@@ -44,14 +49,22 @@ def _workloads(rng):
     }
 
 
+def _faults_per_call(fn, calls=20) -> float:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        fn()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
+
+
 def main(repeat: int) -> None:
     rng = np.random.default_rng(0)
-    print(f"{'workload':30s} {'f (ms)':>9s} {'grad (ms)':>10s} {'ratio':>7s}")
+    print(f"{'workload':30s} {'f (ms)':>9s} {'grad (ms)':>10s} {'ratio':>7s} {'faults':>7s}")
     for name, (plain, traced, x) in _workloads(rng).items():
         gradient = sciad.grad(traced or plain)
         times, ratios = _interleaved({"f": lambda: plain(x), "grad": lambda: gradient(x)}, repeat)
+        faults = _faults_per_call(lambda: gradient(x))
         print(f"{name:30s} {times['f'] * 1e3:9.3f} {times['grad'] * 1e3:10.3f} "
-              f"{ratios['grad']:7.1f}")
+              f"{ratios['grad']:7.1f} {faults:7.0f}")
 
 
 if __name__ == "__main__":
