@@ -12,7 +12,9 @@ Conventions where the function has a kink:
   receives anything.
 * ``std`` has derivative 0 where the standard deviation is 0 (like ``abs`` at 0), not NaN.
 * ``prod`` is exact with zeros in the input (one or several): the derivative with respect to an
-  entry is the product of the others, computed without dividing by the entry.
+  entry is the product of the others, computed without dividing by any entry of a group (the
+  entries reduced together) that holds a zero; a group without zeros divides the product by the
+  entry, as a zero-free array does.
 
 The cumulative reductions (cumsum, cumprod) and logsumexp live in :mod:`.cumulative`.
 """
