@@ -66,6 +66,7 @@ CASES = [
     Case(np.repeat, "counts, axis=-1", _weighted(lambda x: np.repeat(x, [2, 0, 1, 3], axis=-1)),
          (M,)),
     Case(np.repeat, "int, axis=0", _weighted(lambda x: np.repeat(x, 3, axis=0)), (T,)),
+    Case(np.repeat, "int, cubed", _weighted(lambda x: np.repeat(x, 2, axis=1) ** 3), (M,)),
     Case(np.flip, "axis=None", _weighted(lambda x: np.flip(x)), (T,)),
     Case(np.flip, "tuple", _weighted(lambda x: np.flip(x, (0, -1))), (T,)),
     Case(np.fliplr, "2-D", _weighted(lambda x: np.fliplr(x)), (M,)),
@@ -151,6 +152,21 @@ def test_copying_pad_gradient_is_the_sum_over_the_copies(mode, x, widths):
     out, pull = sciad.vjp(lambda x: np.pad(x, widths, mode=mode), x)
     np.testing.assert_array_equal(out, np.pad(x, widths, mode))
     np.testing.assert_allclose(pull(weights)[0], expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 9, 12])
+@pytest.mark.parametrize("axis", [0, 1, -1, None])
+def test_repeat_by_one_count_sums_the_copies(count, axis):
+    # one count for every entry takes its own path (runs as an axis): against np.add.at
+    x = rng.normal(size=(3, 4))
+    weights = rng.normal(size=np.repeat(x, count, axis=axis).shape)
+    flat, along = (x.ravel(), 0) if axis is None else (x, axis % 2)
+    expected = np.zeros_like(np.moveaxis(flat, along, 0))
+    np.add.at(expected, np.repeat(np.arange(flat.shape[along]), count),
+              np.moveaxis(weights, along, 0))
+    _, pull = sciad.vjp(lambda x: np.repeat(x, count, axis=axis), x)
+    np.testing.assert_allclose(pull(weights)[0],
+                               np.moveaxis(expected, 0, along).reshape(x.shape), rtol=1e-14)
 
 
 def test_repeat_with_counts_sums_the_copies():
