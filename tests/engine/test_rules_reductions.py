@@ -170,6 +170,30 @@ def test_cumprod_third_derivative_exact(x):
     np.testing.assert_allclose(third, expected, atol=1e-12)
 
 
+@pytest.mark.parametrize("axis", [1, 0, None])
+def test_cumprod_cotangent_leaves_its_inputs_alone(axis):
+    # without zeros the rule sums and divides in place in its own product: against
+    # d cumprod_k / d x_i = prod_{j <= k, j != i} x_j, and with the cotangent and x unchanged
+    x = rng.uniform(0.5, 1.5, (3, 4))
+    weights = rng.normal(size=np.cumprod(x, axis=axis).shape)
+    kept_x, kept_weights = x.copy(), weights.copy()
+    _, pull = sciad.vjp(lambda x: np.cumprod(x, axis=axis), x)
+    first, second = pull(weights)[0], pull(weights)[0]
+    flat, along = (x.ravel(), 0) if axis is None else (x, axis)
+    moved, moved_weights = np.moveaxis(flat, along, -1), np.moveaxis(weights, along, -1)
+    expected = np.zeros_like(moved)
+    n = moved.shape[-1]
+    for i in range(n):
+        for k in range(i, n):
+            others = np.prod(np.delete(moved[..., :k + 1], i, axis=-1), axis=-1)
+            expected[..., i] += moved_weights[..., k] * others
+    expected = np.moveaxis(expected, -1, along).reshape(x.shape)
+    np.testing.assert_allclose(first, expected, rtol=1e-13)
+    np.testing.assert_array_equal(second, first)
+    np.testing.assert_array_equal(x, kept_x)
+    np.testing.assert_array_equal(weights, kept_weights)
+
+
 def test_std_of_constant_has_zero_gradient():
     np.testing.assert_array_equal(sciad.grad(np.std)(np.full(4, 2.5)), np.zeros(4))
 

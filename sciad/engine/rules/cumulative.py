@@ -75,7 +75,17 @@ def _cumprod_transposed(g, ans, x, axis):
         x, ans, axis = np.reshape(x, (-1,)), np.reshape(ans, (-1,)), 0
     zero = stop_gradient(x) == 0
     if not np.any(zero):
-        cot = _reverse_cumsum(g * ans, axis) / x
+        weighted = g * ans
+        if (type(weighted) is np.ndarray and type(x) is np.ndarray
+                and np.result_type(weighted, x) == weighted.dtype):
+            # plain values: the sum and the division in the product's fresh memory, one array
+            # of x's size where three were made
+            backwards = np.flip(weighted, axis)
+            np.cumsum(backwards, axis=axis, out=backwards)
+            weighted /= x
+            cot = weighted
+        else:
+            cot = _reverse_cumsum(weighted, axis) / x
     elif np.all(np.sum(zero, axis=axis) <= 1):
         cot = _cumprod_vjp_one_zero(g, ans, x, zero, axis)
     else:
