@@ -161,7 +161,7 @@ def measure(library: str, repeat: int) -> dict:
                 row[column] = f"error: {type(exc).__name__}"
         times, ratios = _interleaved(fns, repeat)
         row["numpy"] = times["numpy"]
-        for column in fns.keys() - {"numpy"}:
+        for column in [c for c in fns if c != "numpy"]:
             row[column] = {"time": times[column], "ratio": ratios[column]}
         results[name] = row
     return results
