@@ -257,9 +257,10 @@ CONSTANT_OPERAND_FORMS: dict = {}
 SAME_SHAPE_FORMS: dict = {}
 
 
-def _unchecked_rule(d, argnum, other_is_constant):
-    """The cotangent rule ``g * d`` of argument ``argnum`` of a unary or binary ufunc, for real
-    arguments of the result's shape and dtype (the other one a 0-d constant, if so marked)."""
+def _unchecked_rule(d, argnum, nargs, other_is_constant=False):
+    """The cotangent rule ``g * d`` of argument ``argnum`` of a ufunc of ``nargs`` arguments,
+    for float64 arguments of the result's shape and dtype (the other one a 0-d constant, if so
+    marked)."""
     if d is None:
         return None
     if type(d) is float:
@@ -280,26 +281,31 @@ def _unchecked_rule(d, argnum, other_is_constant):
                 return _filled_times_number(g, c)  # sum(100.0 * r ** 2)'s 100
             return g * c
         return times_constant
-    if _is_unary(d):
+    if nargs == 1:
         return lambda g, ans, args: g * d(ans, args[0])
     return lambda g, ans, args: g * d(ans, args[0], args[1])
 
 
-def _is_unary(d) -> bool:
-    code = getattr(d, "__code__", None)
-    return code is not None and code.co_argcount == 2 and not code.co_flags & inspect.CO_VARARGS
+def _float64_in_float64_out(ufunc, nargs) -> bool:
+    """Whether NumPy runs ``ufunc`` on float64 arguments in float64: the unchecked forms rely
+    on a real result of the arguments' dtype (no conjugate, no projection onto the reals)."""
+    try:
+        dtypes = ufunc.resolve_dtypes((_FLOAT64,) * nargs + (None,) * ufunc.nout)
+    except (TypeError, ValueError):  # no float64 loop, or not a NumPy ufunc
+        return False
+    return all(dtype == _FLOAT64 for dtype in dtypes)
 
 
 def _unchecked_forms(prim, derivatives):
-    rules = [_unchecked_rule(d, argnum, False) for argnum, d in enumerate(derivatives)]
-    if None in rules:
-        return  # an argument without a derivative: the general rules refuse it
+    rules = [_unchecked_rule(d, argnum, 2) for argnum, d in enumerate(derivatives)]
+    if None in rules or not _float64_in_float64_out(prim.fn, 2):
+        return  # an argument without a derivative (the general rules refuse it), or complex
     SAME_SHAPE_FORMS[prim.fn] = Primitive(prim.name, prim.fn, prim.vjp, by_arg=tuple(rules),
                                           reads=prim.reads)
     forms = []
     for traced in (0, 1):
         by_arg = [None, None]
-        by_arg[traced] = _unchecked_rule(derivatives[traced], traced, True)
+        by_arg[traced] = _unchecked_rule(derivatives[traced], traced, 2, other_is_constant=True)
         forms.append(Primitive(prim.name, prim.fn, prim.vjp, by_arg=tuple(by_arg),
                                reads=prim.reads))
     CONSTANT_OPERAND_FORMS[prim.fn] = tuple(forms)
@@ -332,9 +338,10 @@ def elementwise(ufunc, *derivatives, name=None):
     reads = (tuple(0 in r for r in read), tuple(frozenset(i - 1 for i in r if i) for r in read))
     prim = Primitive(name or function_name(ufunc), ufunc, vjp, by_arg=by_arg, reads=reads)
     UFUNC_RULES[ufunc] = prim
-    if len(derivatives) == 1 and derivatives[0] is not None:
+    if (len(derivatives) == 1 and derivatives[0] is not None
+            and _float64_in_float64_out(ufunc, 1)):
         prim.float64_form = Primitive(prim.name, ufunc, vjp, reads=reads,
-                                      by_arg=(_unchecked_rule(derivatives[0], 0, False),))
+                                      by_arg=(_unchecked_rule(derivatives[0], 0, 1),))
     elif len(derivatives) == 2:
         _unchecked_forms(prim, derivatives)
     return prim

@@ -116,3 +116,25 @@ def test_broadcast_pair_takes_the_general_rule(x):
     g = sciad.grad(lambda a, b: np.sum(a[:, None] * b[None, :]), argnums=(0, 1))(x, row)
     np.testing.assert_allclose(g[0], np.full(len(x), row.sum()), rtol=1e-14)
     np.testing.assert_allclose(g[1], np.full(3, x.sum()), rtol=1e-14)
+
+
+def test_unchecked_rule_takes_its_argument_count_from_the_ufunc():
+    # a derivative without Python code (a partial) still gets one argument for a unary ufunc
+    import functools
+
+    from sciad.engine.registry import _unchecked_rule
+
+    d = functools.partial(lambda scale, ans, x: scale * x, 3.0)
+    x, g = np.array([0.5, 2.0]), np.array([1.0, -1.0])
+    np.testing.assert_allclose(_unchecked_rule(d, 0, 1)(g, None, (x,)), 3.0 * x * g)
+    d2 = functools.partial(lambda scale, ans, x, y: scale * y, 2.0)
+    np.testing.assert_allclose(_unchecked_rule(d2, 0, 2)(g, None, (x, x + 1)), 2.0 * (x + 1) * g)
+
+
+def test_no_unchecked_form_for_a_complex_result():
+    import scipy.special
+
+    from sciad.engine.registry import _float64_in_float64_out
+
+    assert _float64_in_float64_out(np.multiply, 2) and _float64_in_float64_out(np.sin, 1)
+    assert not _float64_in_float64_out(scipy.special.hankel1, 2)  # float64 in, complex out
