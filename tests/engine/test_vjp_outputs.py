@@ -94,3 +94,14 @@ def test_zero_cotangent_gives_zero_even_through_infinite_partials(cotangent):
     _, pull = sciad.vjp(lambda z: (np.sqrt(z), z * 2.0), x)
     (g,) = pull((cotangent, np.ones(2)))
     np.testing.assert_array_equal(g, [2.0, 2.0])
+
+
+def test_vjp_result_never_is_the_callers_cotangent():
+    # x + 1 hands its cotangent through unchanged: the result must still be an array of its own
+    ct = np.array([1.0, 2.0, 3.0])
+    _, pull = sciad.vjp(lambda x: x + 1.0, np.ones(3))
+    (g,) = pull(ct)
+    assert not np.shares_memory(g, ct)
+    g *= 10.0
+    np.testing.assert_array_equal(ct, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(pull(ct)[0], [1.0, 2.0, 3.0])
