@@ -34,7 +34,15 @@ class _Trace:
             if i >= len(args):
                 raise TypeError(f"argnums={i} but the function was called with {len(args)} "
                                 "positional arguments")
-            leaves, treedef = _flatten(args[i])
+            leaf = args[i]
+            if type(leaf) is np.ndarray and leaf.dtype.kind in "fc":
+                # one float array, the usual argument: no tree walk and no conversion
+                node = Node(None, (), None, None, ())
+                args[i] = Tensor(leaf, node, level)
+                self.nodes.append(node)
+                self.leaf_specs.append((_LEAF, ((leaf.shape, leaf.dtype, False),)))
+                continue
+            leaves, treedef = _flatten(leaf)
             boxes, specs = [], []
             for leaf in leaves:
                 value = _differentiable_value(leaf, i)
@@ -87,6 +95,9 @@ class _Trace:
 
     def structure(self, flat_grads, single, out_shape=()):
         """Put flat per-leaf cotangents back into the argument structure."""
+        if single and len(flat_grads) == 1 and self.leaf_specs[0][0] is _LEAF:
+            shape, dtype, scalar = self.leaf_specs[0][1][0]  # one array: no structure to build
+            return _finish(flat_grads[0], out_shape + shape, dtype, scalar)
         grads, k = [], 0
         for treedef, specs in self.leaf_specs:
             leaves = []
