@@ -96,9 +96,9 @@ class Primitive:
     arrays that no rule of a recorded node reads are then not kept on the graph (see
     :func:`_record`).
 
-    ``float64_form``, for a one-argument primitive: the primitive to record instead when the
-    argument is a float64 array, whose rules need no shape or dtype checks (see
-    registry.elementwise).
+    ``float64_form``, for an elementwise primitive: the primitive to record instead when every
+    argument is a float64 array of the result's shape (one float64 array, or two of one shape),
+    whose rules need no shape or dtype checks (see registry.elementwise).
     """
 
     __slots__ = ("name", "fn", "vjp", "by_arg", "add_into", "reads", "float64_form")
@@ -281,9 +281,12 @@ def apply_binary(prim: Primitive, a, b):
                 return _record(prim, (a, y), _NO_KWARGS, value, ((1, b._node),), level)
         elif a._level == b._level >= 0:
             x, y, level = a._value, b._value, a._level
-            value = prim.fn(x, y)
-            return _record(prim, (x, y), _NO_KWARGS, value, ((0, a._node), (1, b._node)),
-                           level)
+            if (type(x) is _ndarray and type(y) is _ndarray and x.dtype is _FLOAT64
+                    and y.dtype is _FLOAT64 and x.shape == y.shape
+                    and prim.float64_form is not None):
+                prim = prim.float64_form
+            return _record(prim, (x, y), _NO_KWARGS, prim.fn(x, y),
+                           ((0, a._node), (1, b._node)), level)
     return apply(prim, (a, b), _NO_KWARGS)
 
 

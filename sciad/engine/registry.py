@@ -253,8 +253,8 @@ def _returned_parameter(d):
 # ufunc -> (x (op) c, c (op) x) for a float64 array x and a 0-d float64 constant c
 # (``y * 0.5``, ``1.0 - x``): the result has x's shape and dtype;
 CONSTANT_OPERAND_FORMS: dict = {}
-# ufunc -> the form for two traced float64 arrays of one shape (``a * b``), the result's.
-SAME_SHAPE_FORMS: dict = {}
+# Two traced float64 arrays of one shape (``a * b``, ``np.hypot(a, b)``) record the ufunc's
+# Primitive.float64_form.
 
 
 def _unchecked_rule(d, argnum, nargs, other_is_constant=False):
@@ -300,8 +300,8 @@ def _unchecked_forms(prim, derivatives):
     rules = [_unchecked_rule(d, argnum, 2) for argnum, d in enumerate(derivatives)]
     if None in rules or not _float64_in_float64_out(prim.fn, 2):
         return  # an argument without a derivative (the general rules refuse it), or complex
-    SAME_SHAPE_FORMS[prim.fn] = Primitive(prim.name, prim.fn, prim.vjp, by_arg=tuple(rules),
-                                          reads=prim.reads)
+    prim.float64_form = Primitive(prim.name, prim.fn, prim.vjp, by_arg=tuple(rules),
+                                  reads=prim.reads)
     forms = []
     for traced in (0, 1):
         by_arg = [None, None]

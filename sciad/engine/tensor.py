@@ -412,9 +412,9 @@ def _binary_operator(prim, constant_prim, same_shape_prim, op, reflected: bool):
     inlined: a float ``other`` with a float64 array (``y * 0.5``), recorded as ``constant_prim``
     with the float as a cached 0-d array, and two boxes of one level (``a + b``), recorded as
     ``same_shape_prim`` when both are float64 arrays of one shape (these forms' rules need no
-    shape or dtype checks, see registry.CONSTANT_OPERAND_FORMS); :func:`apply_binary` takes the
-    rest. ``op`` is the Python operator, which NumPy runs faster than a call of the
-    ufunc object (no argument parsing)."""
+    shape or dtype checks: registry.CONSTANT_OPERAND_FORMS, Primitive.float64_form);
+    :func:`apply_binary` takes the rest. ``op`` is the Python operator, which NumPy runs faster
+    than a call of the ufunc object (no argument parsing)."""
 
     def operator(self, other):
         level = self._level
@@ -458,7 +458,7 @@ def bind_operators() -> None:
         forms = CONSTANT_OPERAND_FORMS[ufunc]
         op = getattr(operator_module, name)
         for dunder, reflected in ((f"__{name}__", False), (f"__r{name}__", True)):
-            operator = _binary_operator(prim, forms[reflected], SAME_SHAPE_FORMS[ufunc], op,
+            operator = _binary_operator(prim, forms[reflected], prim.float64_form, op,
                                         reflected)
             operator.__name__ = operator.__qualname__ = dunder
             setattr(Tensor, dunder, operator)
@@ -540,7 +540,7 @@ def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
 
 from .graph import Node, _record, _recording, apply, apply_binary, apply_unary, backward  # noqa: E402
 from .registry import (CONSTANT_OPERAND_FORMS, FUNCTION_RULES, NONDIFFERENTIABLE,  # noqa: E402
-                       SAME_SHAPE_FORMS, UFUNC_RULES, function_name)
+                       UFUNC_RULES, function_name)
 
 
 def _ufunc_reductions():

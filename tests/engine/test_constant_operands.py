@@ -1,6 +1,6 @@
 """``x (op) c`` with a float64 array x and a Python float c, and ``a (op) b`` with two traced
 float64 arrays of one shape, are recorded as primitives of their own whose rules skip the shape
-and dtype checks (registry.CONSTANT_OPERAND_FORMS, SAME_SHAPE_FORMS). Each form is checked here
+and dtype checks (registry.CONSTANT_OPERAND_FORMS, Primitive.float64_form). Each form is checked here
 against its derivative written out by hand, to second order, on vectors, 0-d arrays and float32
 (which takes the general path), and inside nested transforms."""
 
@@ -138,3 +138,23 @@ def test_no_unchecked_form_for_a_complex_result():
 
     assert _float64_in_float64_out(np.multiply, 2) and _float64_in_float64_out(np.sin, 1)
     assert not _float64_in_float64_out(scipy.special.hankel1, 2)  # float64 in, complex out
+
+
+@pytest.mark.parametrize("name, call, da, db", [
+    ("np.add", lambda a, b: np.add(a, b), lambda a, b: 1.0 + 0 * a, lambda a, b: 1.0 + 0 * b),
+    ("np.hypot", lambda a, b: np.hypot(a, b),
+     lambda a, b: a / np.hypot(a, b), lambda a, b: b / np.hypot(a, b)),
+    ("np.arctan2", lambda a, b: np.arctan2(a, b),
+     lambda a, b: b / (a ** 2 + b ** 2), lambda a, b: -a / (a ** 2 + b ** 2)),
+    ("np.maximum", lambda a, b: np.maximum(a, b),
+     lambda a, b: (a > b) + 0.5 * (a == b), lambda a, b: (b > a) + 0.5 * (a == b)),
+])
+def test_ufunc_calls_on_two_arrays_of_one_shape(name, call, da, db, x):
+    # np.hypot(a, b) on two traced float64 arrays of one shape records the float64 form too
+    b = np.where(np.arange(len(x)) % 3 == 0, x, x[::-1] + 0.3)  # ties for np.maximum
+    f = lambda a, b: np.sum(np.sin(call(a, b)))  # noqa: E731
+    ga, gb = sciad.grad(f, argnums=(0, 1))(x, b)
+    np.testing.assert_allclose(ga, np.cos(call(x, b)) * da(x, b), rtol=1e-13)
+    np.testing.assert_allclose(gb, np.cos(call(x, b)) * db(x, b), rtol=1e-13)
+    if name != "np.maximum":  # smooth: second order against finite differences
+        sciad.check_grads(lambda a: f(a, np.cos(a) + 2.0), (x,), order=2)
