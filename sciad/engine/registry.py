@@ -126,15 +126,15 @@ def filled_value(g):
     return None
 
 
-def _filled_times_number(g, value):
-    """``g * value`` for a zero-stride cotangent ``g`` and a 0-d ``value``: another zero-stride
-    view, without a pass over memory (NumPy's loop over a zero-stride and a 0-d operand is its
-    slow general one: 2.5x the time of an ordinary product)."""
-    c = g[(0,) * g.ndim]
-    if g.dtype is value.dtype is _FLOAT64:
-        return filled(float(c) * float(value), g.shape, _FLOAT64)  # no NumPy scalar math
+def _filled_times_number(c, value, shape):
+    """``g * value`` for a zero-stride cotangent ``g`` of ``shape`` holding the number ``c``
+    (see :func:`filled_value`) and a 0-d ``value``: another zero-stride view, without a pass
+    over memory (NumPy's loop over a zero-stride and a 0-d operand is its slow general one:
+    2.5x the time of an ordinary product)."""
+    if c.dtype is value.dtype is _FLOAT64:
+        return filled(float(c) * float(value), shape, _FLOAT64)  # no NumPy scalar math
     product = c * value
-    return filled(product, g.shape, product.dtype)
+    return filled(product, shape, product.dtype)
 
 
 def _elementwise_rule(d, argnum, nargs):
@@ -175,11 +175,11 @@ def _elementwise_rule(d, argnum, nargs):
         def rule(g, ans, args):
             x = args[argnum]
             value = ans if selected == 0 else args[selected - 1]
-            if (type(value) is _ndarray and not value.shape and type(g) is _ndarray
-                    and g.size >= FILLED_MIN and not any(g.strides)):
-                cot = _filled_times_number(g, value)  # sum(100.0 * r ** 2)'s 100
-            else:
+            c = filled_value(g) if type(value) is _ndarray and not value.shape else None
+            if c is None:
                 cot = g * value
+            else:  # sum(100.0 * r ** 2)'s 100
+                cot = _filled_times_number(c, value, g.shape)
             if type(cot) is np.ndarray and type(x) is np.ndarray:
                 dtype = cot.dtype
                 if ((dtype is _FLOAT64 or dtype is _FLOAT32) and x.dtype is dtype
@@ -277,8 +277,9 @@ def _unchecked_rule(d, argnum, nargs, other_is_constant=False):
 
         def times_constant(g, ans, args):
             c = args[k]
+            # filled_value(g) written out: this is every constant product's rule
             if type(g) is _ndarray and g.size >= FILLED_MIN and not any(g.strides):
-                return _filled_times_number(g, c)  # sum(100.0 * r ** 2)'s 100
+                return _filled_times_number(g[(0,) * g.ndim], c, g.shape)  # sum(100.0 * r ** 2)
             return g * c
         return times_constant
     if nargs == 1:
